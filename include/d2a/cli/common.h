@@ -1,0 +1,44 @@
+#pragma once
+// What every subcommand shares: the common flags, the result printer, the registry of actions.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+namespace d2a::cli {
+
+// Flags every subcommand takes (DESIGN.md, "The command line").
+struct CommonOptions {
+  bool json = false;         // machine-readable result on stdout, logs on stderr
+  std::uint64_t seed = 0;    // recorded in every output
+  std::string device = "auto";  // cpu | cuda | auto
+  int threads = 0;           // 0 = all cores (LibTorch on Debian defaults to one)
+};
+
+void add_common_options(CLI::App* command, CommonOptions& options);
+
+// Validates --device/--threads and applies them to LibTorch. Throws d2a::Error (bad input) for
+// --device cuda on a machine without a GPU. Returns the device that will be used ("cpu"/"cuda").
+std::string apply_common_options(const CommonOptions& options);
+
+// Prints a result: the JSON object on stdout with --json, otherwise the human text.
+void print_result(const CommonOptions& options, const nlohmann::json& result,
+                  const std::function<void(std::ostream&)>& human);
+
+// The action a parsed subcommand will run; it returns the process exit status.
+using Action = std::function<int()>;
+
+// Declares `command`'s common flags and makes `body` its action, run after the common flags
+// have been validated and applied (so no subcommand can forget --threads or --device). The
+// options object lives as long as the action; `body` receives it and the resolved device.
+using Body = std::function<int(const CommonOptions& options, const std::string& device)>;
+std::shared_ptr<CommonOptions> set_action(CLI::App* command, Action& action, Body body);
+
+// One registration function per subcommand file in src/cli/.
+void add_space_command(CLI::App& app, Action& action);
+
+}  // namespace d2a::cli

@@ -1,0 +1,38 @@
+#include "d2a/cli/common.h"
+
+#include <iostream>
+
+namespace d2a::cli {
+
+void add_common_options(CLI::App* command, CommonOptions& options) {
+  command->add_flag("--json", options.json, "Print the result as JSON on stdout (logs go to stderr)");
+  command->add_option("--seed", options.seed, "Random seed, recorded in every output")
+      ->capture_default_str();
+  command->add_option("--device", options.device, "Where tensors live: cpu, cuda or auto")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
+      ->capture_default_str();
+  command->add_option("--threads", options.threads, "CPU threads for LibTorch (0 = all cores)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+}
+
+std::shared_ptr<CommonOptions> set_action(CLI::App* command, Action& action, Body body) {
+  auto options = std::make_shared<CommonOptions>();
+  add_common_options(command, *options);
+  command->callback([&action, options, body = std::move(body)] {
+    action = [options, body] { return body(*options, apply_common_options(*options)); };
+  });
+  return options;
+}
+
+void print_result(const CommonOptions& options, const nlohmann::json& result,
+                  const std::function<void(std::ostream&)>& human) {
+  if (options.json) {
+    std::cout << result.dump(2) << std::endl;
+  } else {
+    human(std::cout);
+    std::cout.flush();
+  }
+}
+
+}  // namespace d2a::cli

@@ -1,0 +1,24 @@
+// Applies the runtime flags to LibTorch. The only cli file that needs torch.
+#include <torch/torch.h>
+
+#include <thread>
+
+#include "d2a/cli/common.h"
+#include "d2a/error.h"
+
+namespace d2a::cli {
+
+std::string apply_common_options(const CommonOptions& options) {
+  const int threads = options.threads > 0
+                          ? options.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(threads);
+  const bool has_cuda = torch::cuda::is_available();
+  if (options.device == "cuda" && !has_cuda) {
+    throw bad_input("--device cuda: no CUDA device is available on this machine (use --device cpu)");
+  }
+  if (options.device == "cpu") return "cpu";
+  return has_cuda ? "cuda" : "cpu";
+}
+
+}  // namespace d2a::cli

@@ -1,0 +1,43 @@
+// d2a's entry point: declare the subcommands, parse, validate, dispatch. Nothing else lives here.
+#include <iostream>
+
+#include "d2a/cli/common.h"
+#include "d2a/error.h"
+#include "d2a/version.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "d2a: suggests a neural-network cell for a new image dataset in seconds (MetaD2A), "
+      "builds the meta-databases it learns from, and falls back to differentiable search."};
+  app.set_version_flag("--version", std::string("d2a ") + d2a::kVersion);
+  app.require_subcommand(1);
+
+  d2a::cli::Action action;
+  d2a::cli::add_space_command(app, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "d2a: " << e.what() << " (see --help)" << std::endl;
+    return 2;
+  }
+
+  try {
+    return action ? action() : 2;
+  } catch (const d2a::Error& e) {
+    std::cerr << "d2a: " << e.what() << std::endl;
+    return e.exit_status();
+  } catch (const std::bad_alloc&) {
+    std::cerr << "d2a: out of memory" << std::endl;
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "d2a: " << e.what() << std::endl;
+    return 1;
+  }
+}
