@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "d2a/bench/csv.h"
+#include "d2a/bench/nb201_class_lookup.h"
 #include "d2a/error.h"
 
 namespace d2a {
@@ -36,14 +37,22 @@ const std::vector<Layout>& layouts() {
   return all;
 }
 
+const Layout* find_layout(const CsvTable& csv) {
+  for (const auto& candidate : layouts()) {
+    if (csv.has_column(candidate.cell_column)) return &candidate;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
-Nb201Table Nb201Table::load(const std::string& path) {
-  const CsvTable csv = CsvTable::read(path);
-  const Layout* layout = nullptr;
-  for (const auto& candidate : layouts()) {
-    if (csv.has_column(candidate.cell_column)) layout = &candidate;
-  }
+bool Nb201Table::recognises(const CsvTable& csv) { return find_layout(csv) != nullptr; }
+
+Nb201Table Nb201Table::load(const std::string& path) { return from_csv(CsvTable::read(path)); }
+
+Nb201Table Nb201Table::from_csv(const CsvTable& csv) {
+  const std::string& path = csv.path();
+  const Layout* layout = find_layout(csv);
   if (layout == nullptr) {
     throw bad_input(path +
                     ": not a NAS-Bench-201 accuracy table (expected a column 'ArchitectureString' "
@@ -149,6 +158,21 @@ const std::vector<float>& Nb201Table::column(std::string_view metric) const {
 float Nb201Table::accuracy(int index, std::string_view metric) const {
   cell(index);  // range check
   return column(metric)[index];
+}
+
+int Nb201Table::rank(int index, std::string_view metric) const {
+  const float value = accuracy(index, metric);
+  const auto& values = column(metric);
+  return 1 + static_cast<int>(std::count_if(values.begin(), values.end(),
+                                            [value](float v) { return v > value; }));
+}
+
+std::vector<int> Nb201Table::indices_of_class(int class_id) const {
+  return nb201_class_positions(class_id, [this](const Nb201Cell& c) { return index_of(c); });
+}
+
+std::vector<int> Nb201Table::indices_of_key(std::string_view key) const {
+  return indices_of_class(nb201_class_of_key(key));
 }
 
 std::string nb201_metric_name(std::string_view dataset, std::string_view split) {
