@@ -6,6 +6,7 @@
 
 #include "d2a/bench/csv.h"
 #include "d2a/bench/nb201_class_lookup.h"
+#include "d2a/bench/nb201_columns.h"
 #include "d2a/bench/nb201_net_tuple.h"
 #include "d2a/error.h"
 
@@ -127,25 +128,10 @@ Nb201ScoreTable::Nb201ScoreTable(std::string source, std::string kind,
       kind_(std::move(kind)),
       cells_(std::move(cells)),
       benchmark_order_(benchmark_order),
-      row_of_dense_(kNb201NumCells, -1),
+      row_of_dense_(nb201_rows_by_dense_index(cells_, source_)),
       columns_(std::move(columns)),
       values_(std::move(values)) {
-  if (values_.size() != columns_.size()) {
-    throw bad_input(source_ + ": " + std::to_string(columns_.size()) + " column names but " +
-                    std::to_string(values_.size()) + " columns of values");
-  }
-  for (std::size_t c = 0; c < columns_.size(); ++c) {
-    if (values_[c].size() != cells_.size()) {
-      throw bad_input(source_ + ": column '" + columns_[c] + "' has " +
-                      std::to_string(values_[c].size()) + " values for " +
-                      std::to_string(cells_.size()) + " cells");
-    }
-  }
-  for (std::size_t r = 0; r < cells_.size(); ++r) {
-    int& slot = row_of_dense_[cells_[r].dense_index()];
-    if (slot >= 0) throw bad_input(source_ + ": cell " + cells_[r].str() + " listed twice");
-    slot = static_cast<int>(r);
-  }
+  nb201_check_columns(columns_, values_, cells_.size(), source_);
 }
 
 bool Nb201ScoreTable::has_column(std::string_view name) const {
@@ -165,13 +151,7 @@ int Nb201ScoreTable::row_of(const Nb201Cell& cell) const {
 }
 
 const std::vector<double>& Nb201ScoreTable::column(std::string_view name) const {
-  for (std::size_t c = 0; c < columns_.size(); ++c) {
-    if (columns_[c] == name) return values_[c];
-  }
-  std::string valid;
-  for (const auto& c : columns_) valid += (valid.empty() ? "" : ", ") + c;
-  throw bad_input(source_ + ": no column '" + std::string(name) + "' (this table has: " + valid +
-                  ")");
+  return values_[nb201_column_position(columns_, name, source_, "column")];
 }
 
 double Nb201ScoreTable::value(int row, std::string_view name) const {

@@ -4,6 +4,7 @@
 
 #include "d2a/bench/csv.h"
 #include "d2a/bench/nb201_class_lookup.h"
+#include "d2a/bench/nb201_columns.h"
 #include "d2a/error.h"
 
 namespace d2a {
@@ -108,25 +109,10 @@ Nb201Table::Nb201Table(std::string source, std::string kind, std::vector<Nb201Ce
     : source_(std::move(source)),
       kind_(std::move(kind)),
       cells_(std::move(cells)),
-      index_of_dense_(kNb201NumCells, -1),
+      index_of_dense_(nb201_rows_by_dense_index(cells_, source_)),
       metrics_(std::move(metrics)),
       accuracy_(std::move(accuracy)) {
-  if (accuracy_.size() != metrics_.size()) {
-    throw bad_input(source_ + ": " + std::to_string(metrics_.size()) + " metrics but " +
-                    std::to_string(accuracy_.size()) + " accuracy columns");
-  }
-  for (std::size_t m = 0; m < metrics_.size(); ++m) {
-    if (accuracy_[m].size() != cells_.size()) {
-      throw bad_input(source_ + ": metric '" + metrics_[m] + "' has " +
-                      std::to_string(accuracy_[m].size()) + " values for " +
-                      std::to_string(cells_.size()) + " cells");
-    }
-  }
-  for (std::size_t i = 0; i < cells_.size(); ++i) {
-    int& slot = index_of_dense_[cells_[i].dense_index()];
-    if (slot >= 0) throw bad_input(source_ + ": cell " + cells_[i].str() + " listed twice");
-    slot = static_cast<int>(i);
-  }
+  nb201_check_columns(metrics_, accuracy_, cells_.size(), source_);
 }
 
 bool Nb201Table::has_metric(std::string_view metric) const {
@@ -146,13 +132,7 @@ const Nb201Cell& Nb201Table::cell(int index) const {
 }
 
 const std::vector<float>& Nb201Table::column(std::string_view metric) const {
-  for (std::size_t m = 0; m < metrics_.size(); ++m) {
-    if (metrics_[m] == metric) return accuracy_[m];
-  }
-  std::string valid;
-  for (const auto& m : metrics_) valid += (valid.empty() ? "" : ", ") + m;
-  throw bad_input(source_ + ": no metric '" + std::string(metric) + "' (this table has: " + valid +
-                  ")");
+  return accuracy_[nb201_column_position(metrics_, metric, source_, "metric")];
 }
 
 float Nb201Table::accuracy(int index, std::string_view metric) const {

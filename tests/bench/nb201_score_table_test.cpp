@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 
 #include "d2a/bench/nb201_table.h"
 #include "d2a/error.h"
@@ -94,9 +93,7 @@ TEST(Nb201ScoreTable, LooksUpByEquivalenceClass) {
 }
 
 std::string write_file(const std::string& name, const std::string& text) {
-  const auto path = test::scratch_dir("nb201_score_table_" + name) / name;
-  std::ofstream(path) << text;
-  return path.string();
+  return test::write_scratch_file("nb201_score_table_" + name, name, text);
 }
 
 std::string error_of(const std::string& path) {

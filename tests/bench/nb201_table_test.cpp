@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <fstream>
 
 #include "d2a/bench/csv.h"
 #include "d2a/bench/nb201_class_lookup.h"
@@ -111,9 +110,7 @@ TEST(Nb201Table, TwelveEpochTableAgreesOnTheIndexOrder) {
 }
 
 std::string write_file(const std::string& name, const std::string& text) {
-  const auto path = test::scratch_dir("nb201_table") / name;
-  std::ofstream(path) << text;
-  return path.string();
+  return test::write_scratch_file("nb201_table", name, text);
 }
 
 std::string error_of(const std::string& path) {
