@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 namespace d2a::test {
@@ -24,6 +25,15 @@ inline std::filesystem::path scratch_dir(const std::string& name) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
+}
+
+// Writes `text` to a file `name` in a fresh scratch_dir(folder) and returns its path (tests of
+// malformed input files).
+inline std::string write_scratch_file(const std::string& folder, const std::string& name,
+                                      const std::string& text) {
+  const auto path = scratch_dir(folder) / name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path.string();
 }
 
 }  // namespace d2a::test

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "d2a/bench/csv.h"
+#include "d2a/bench/nb201_class_lookup.h"
+#include "d2a/bench/nb201_columns.h"
 #include "d2a/error.h"
 
 namespace d2a {
@@ -36,14 +38,22 @@ const std::vector<Layout>& layouts() {
   return all;
 }
 
+const Layout* find_layout(const CsvTable& csv) {
+  for (const auto& candidate : layouts()) {
+    if (csv.has_column(candidate.cell_column)) return &candidate;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
-Nb201Table Nb201Table::load(const std::string& path) {
-  const CsvTable csv = CsvTable::read(path);
-  const Layout* layout = nullptr;
-  for (const auto& candidate : layouts()) {
-    if (csv.has_column(candidate.cell_column)) layout = &candidate;
-  }
+bool Nb201Table::recognises(const CsvTable& csv) { return find_layout(csv) != nullptr; }
+
+Nb201Table Nb201Table::load(const std::string& path) { return from_csv(CsvTable::read(path)); }
+
+Nb201Table Nb201Table::from_csv(const CsvTable& csv) {
+  const std::string& path = csv.path();
+  const Layout* layout = find_layout(csv);
   if (layout == nullptr) {
     throw bad_input(path +
                     ": not a NAS-Bench-201 accuracy table (expected a column 'ArchitectureString' "
@@ -99,25 +109,10 @@ Nb201Table::Nb201Table(std::string source, std::string kind, std::vector<Nb201Ce
     : source_(std::move(source)),
       kind_(std::move(kind)),
       cells_(std::move(cells)),
-      index_of_dense_(kNb201NumCells, -1),
+      index_of_dense_(nb201_rows_by_dense_index(cells_, source_)),
       metrics_(std::move(metrics)),
       accuracy_(std::move(accuracy)) {
-  if (accuracy_.size() != metrics_.size()) {
-    throw bad_input(source_ + ": " + std::to_string(metrics_.size()) + " metrics but " +
-                    std::to_string(accuracy_.size()) + " accuracy columns");
-  }
-  for (std::size_t m = 0; m < metrics_.size(); ++m) {
-    if (accuracy_[m].size() != cells_.size()) {
-      throw bad_input(source_ + ": metric '" + metrics_[m] + "' has " +
-                      std::to_string(accuracy_[m].size()) + " values for " +
-                      std::to_string(cells_.size()) + " cells");
-    }
-  }
-  for (std::size_t i = 0; i < cells_.size(); ++i) {
-    int& slot = index_of_dense_[cells_[i].dense_index()];
-    if (slot >= 0) throw bad_input(source_ + ": cell " + cells_[i].str() + " listed twice");
-    slot = static_cast<int>(i);
-  }
+  nb201_check_columns(metrics_, accuracy_, cells_.size(), source_);
 }
 
 bool Nb201Table::has_metric(std::string_view metric) const {
@@ -137,18 +132,27 @@ const Nb201Cell& Nb201Table::cell(int index) const {
 }
 
 const std::vector<float>& Nb201Table::column(std::string_view metric) const {
-  for (std::size_t m = 0; m < metrics_.size(); ++m) {
-    if (metrics_[m] == metric) return accuracy_[m];
-  }
-  std::string valid;
-  for (const auto& m : metrics_) valid += (valid.empty() ? "" : ", ") + m;
-  throw bad_input(source_ + ": no metric '" + std::string(metric) + "' (this table has: " + valid +
-                  ")");
+  return accuracy_[nb201_column_position(metrics_, metric, source_, "metric")];
 }
 
 float Nb201Table::accuracy(int index, std::string_view metric) const {
   cell(index);  // range check
   return column(metric)[index];
+}
+
+int Nb201Table::rank(int index, std::string_view metric) const {
+  const float value = accuracy(index, metric);
+  const auto& values = column(metric);
+  return 1 + static_cast<int>(std::count_if(values.begin(), values.end(),
+                                            [value](float v) { return v > value; }));
+}
+
+std::vector<int> Nb201Table::indices_of_class(int class_id) const {
+  return nb201_class_positions(class_id, [this](const Nb201Cell& c) { return index_of(c); });
+}
+
+std::vector<int> Nb201Table::indices_of_key(std::string_view key) const {
+  return indices_of_class(nb201_class_of_key(key));
 }
 
 std::string nb201_metric_name(std::string_view dataset, std::string_view split) {

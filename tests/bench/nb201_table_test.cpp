@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
+#include <algorithm>
 
+#include "d2a/bench/csv.h"
+#include "d2a/bench/nb201_class_lookup.h"
 #include "d2a/error.h"
+#include "d2a/space/nb201_graph.h"
 #include "test_support.h"
 
 namespace d2a {
@@ -55,6 +58,44 @@ TEST_F(Nb201TableTest, BadMetricAndIndexNameWhatIsValid) {
   EXPECT_EQ(nb201_metric_name("cifar100", "valid"), "cifar100-valid");
 }
 
+TEST_F(Nb201TableTest, RanksWithinEachDataset) {
+  EXPECT_EQ(table_->rank(6111, "cifar10-test"), 1);
+  EXPECT_EQ(table_->rank(9930, "cifar100-test"), 1);
+  EXPECT_EQ(table_->rank(857, "imagenet16-120-test"), 1);
+  // Rank = 1 + cells strictly better, so it agrees with a count done here.
+  const auto& c100 = table_->column("cifar100-test");
+  const float v = c100[0];
+  const int better = static_cast<int>(
+      std::count_if(c100.begin(), c100.end(), [v](float x) { return x > v; }));
+  EXPECT_EQ(table_->rank(0, "cifar100-test"), better + 1);
+  EXPECT_GT(better, 0);
+  EXPECT_THROW(table_->rank(-1, "cifar10-test"), Error);
+}
+
+TEST_F(Nb201TableTest, LooksUpByEquivalenceKey) {
+  // The table's own UniqueString column is the key: every index with the same key as index 0
+  // must come back, and nothing else.
+  const auto csv = CsvTable::read(test::nb201_table("nb201_test_acc_200ep.csv").string());
+  const std::size_t key_col = csv.column("UniqueString");
+  const std::string key0 = csv.cell(0, key_col);
+  std::vector<int> expected;
+  for (std::size_t r = 0; r < csv.num_rows(); ++r) {
+    if (csv.cell(r, key_col) == key0) expected.push_back(static_cast<int>(r));
+  }
+  ASSERT_GE(expected.size(), 2u);
+  EXPECT_EQ(table_->indices_of_key(key0), expected);
+  const int cls = Nb201Equivalence::instance().class_of(table_->cell(0));
+  EXPECT_EQ(table_->indices_of_class(cls), expected);
+  EXPECT_EQ(nb201_class_of_key(key0), cls);
+  // Every cell's class holds its own index, and all classes together hold each index once.
+  std::vector<int> seen(kNb201NumCells, 0);
+  for (int c = 0; c < Nb201Equivalence::instance().num_classes(); ++c) {
+    for (int i : table_->indices_of_class(c)) ++seen[i];
+  }
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), kNb201NumCells);
+  EXPECT_THROW(table_->indices_of_key("(0)@bogus"), Error);
+}
+
 TEST(Nb201Table, TwelveEpochTableAgreesOnTheIndexOrder) {
   const auto path12 = test::nb201_table("nb201_acc_12ep.csv");
   const auto path200 = test::nb201_table("nb201_test_acc_200ep.csv");
@@ -69,9 +110,7 @@ TEST(Nb201Table, TwelveEpochTableAgreesOnTheIndexOrder) {
 }
 
 std::string write_file(const std::string& name, const std::string& text) {
-  const auto path = test::scratch_dir("nb201_table") / name;
-  std::ofstream(path) << text;
-  return path.string();
+  return test::write_scratch_file("nb201_table", name, text);
 }
 
 std::string error_of(const std::string& path) {

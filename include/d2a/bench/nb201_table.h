@@ -11,6 +11,8 @@
 
 namespace d2a {
 
+class CsvTable;
+
 class Nb201Table {
  public:
   // Loads either table, recognised by its header:
@@ -21,6 +23,10 @@ class Nb201Table {
   // header, unparsable cell string, non-numeric accuracy, a cell listed twice, a missing cell
   // (a full table has all 15,625), or an `arch` index that disagrees with the row number.
   static Nb201Table load(const std::string& path);
+  // The same from a CSV already read (a caller that inspects the header first, like `lookup`).
+  static Nb201Table from_csv(const CsvTable& csv);
+  // True when the header is that of one of the two accuracy tables.
+  static bool recognises(const CsvTable& csv);
 
   // Builds a table from parts (tests, and tables read from a meta-database). `cells[i]` has
   // benchmark index i; `accuracy[m][i]` is metric `metrics[m]` of cell i. Need not be full.
@@ -40,6 +46,14 @@ class Nb201Table {
   // index out of range.
   float accuracy(int index, std::string_view metric) const;
   const std::vector<float>& column(std::string_view metric) const;
+  // 1 + the number of cells with a strictly higher `metric` (1 = best; ties share a rank).
+  int rank(int index, std::string_view metric) const;
+
+  // Benchmark indices (ascending) of the table's members of Nb201Equivalence class `class_id`,
+  // or of the class whose key is `key` (the 200-epoch table's `UniqueString`). Throws for a class
+  // id out of range or a key no cell has. The class's accuracies are accuracy(i, m) over these.
+  std::vector<int> indices_of_class(int class_id) const;
+  std::vector<int> indices_of_key(std::string_view key) const;
 
  private:
   std::string source_;
