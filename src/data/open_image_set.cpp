@@ -41,21 +41,23 @@ ImageSet open_path(const std::string& path, const DataOptions& options) {
 
 ImageSet open_image_set(const std::string& spec, const DataOptions& options) {
   validate_data_options(options, spec);
-  if (spec == "fashion-mnist") {
-    if (!fs::is_directory(kFashionMnistPath)) {
-      throw bad_input(std::string("fashion-mnist: ") + kFashionMnistPath +
-                      " not found (apt-get install dataset-fashion-mnist)");
+  struct Named {
+    const char* name;
+    const char* path;
+    const char* package;  // the Debian package that installs it
+    ImageSet (*read)(const std::string&, const DataOptions&);
+  };
+  static const Named kNamed[] = {
+      {"fashion-mnist", kFashionMnistPath, "dataset-fashion-mnist", read_idx_folder},
+      {"digits", kSklearnDigitsPath, "python3-sklearn", read_digits_csv},
+  };
+  for (const Named& named : kNamed) {
+    if (spec != named.name) continue;
+    if (!fs::exists(named.path)) {
+      throw bad_input(spec + ": " + named.path + " not found (apt-get install " + named.package +
+                      ")");
     }
-    ImageSet set = read_idx_folder(kFashionMnistPath, options);
-    set.source = spec;
-    return set;
-  }
-  if (spec == "digits") {
-    if (!fs::is_regular_file(kSklearnDigitsPath)) {
-      throw bad_input(std::string("digits: ") + kSklearnDigitsPath +
-                      " not found (apt-get install python3-sklearn)");
-    }
-    ImageSet set = read_digits_csv(kSklearnDigitsPath, options);
+    ImageSet set = named.read(named.path, options);
     set.source = spec;
     return set;
   }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "d2a/data/open_image_set.h"
 #include "data_test_support.h"
 
