@@ -52,8 +52,8 @@ class GzReader {
   std::uint32_t read_u32(const std::string& what) {
     std::array<unsigned char, 4> b{};
     read_exact(b.data(), b.size(), what);
-    return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) |
-           (std::uint32_t{b[2]} << 8) | std::uint32_t{b[3]};
+    return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) |
+           std::uint32_t{b[3]};
   }
 
   void expect_end() {
@@ -121,8 +121,8 @@ std::string find_images_file(const std::string& folder, const std::vector<std::s
 }  // namespace
 
 const std::vector<std::string>& fashion_mnist_class_names() {
-  static const std::vector<std::string> names = {"T-shirt/top", "Trouser", "Pullover", "Dress",
-                                                 "Coat",        "Sandal",  "Shirt",    "Sneaker",
+  static const std::vector<std::string> names = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                                 "Coat",        "Sandal",    "Shirt",    "Sneaker",
                                                  "Bag",         "Ankle boot"};
   return names;
 }
@@ -140,8 +140,8 @@ ImageSet read_idx_files(const std::string& images_path, const std::string& label
     const std::uint32_t cols = in.read_u32("header");
     const std::uint64_t total = std::uint64_t{count} * rows * cols;
     if (rows == 0 || cols == 0 || total > kMaxPixels) {
-      throw bad_input(images_path + ": implausible IDX dimensions " + std::to_string(count) +
-                      "x" + std::to_string(rows) + "x" + std::to_string(cols));
+      throw bad_input(images_path + ": implausible IDX dimensions " + std::to_string(count) + "x" +
+                      std::to_string(rows) + "x" + std::to_string(cols));
     }
     set.height = static_cast<int>(rows);
     set.width = static_cast<int>(cols);

@@ -65,8 +65,8 @@ DecodedImage decode_image(const fs::path& path) {
   image.height = height;
   image.width = width;
   image.channels = comp <= 2 ? 1 : 3;  // grey(+alpha) -> grey, RGB(A) -> RGB
-  image.pixels = convert_channels(data.get(), static_cast<std::size_t>(width) * height, comp,
-                                  image.channels);
+  image.pixels =
+      convert_channels(data.get(), static_cast<std::size_t>(width) * height, comp, image.channels);
   return image;
 }
 
@@ -126,10 +126,9 @@ ImageSet read_image_folder(const std::string& root, const DataOptions& options) 
     }
   }
   if (class_dirs.empty()) {
-    throw bad_input(dir.string() + (loose_files == 0
-                                        ? ": empty folder"
-                                        : ": no class sub-folders (expected " + dir.string() +
-                                              "/<class>/*.png|jpg)"));
+    throw bad_input(dir.string() + (loose_files == 0 ? ": empty folder"
+                                                     : ": no class sub-folders (expected " +
+                                                           dir.string() + "/<class>/*.png|jpg)"));
   }
   if (class_dirs.size() < 2) {
     throw bad_input(dir.string() + ": found 1 class folder (" +
@@ -160,8 +159,7 @@ ImageSet read_image_folder(const std::string& root, const DataOptions& options) 
   }
   if (set.skipped_files > 0) {
     std::cerr << "d2a: note: " << dir.string() << ": skipped " << set.skipped_files
-              << " non-image file(s) in class folders (first: " << first_skipped.string()
-              << ")\n";
+              << " non-image file(s) in class folders (first: " << first_skipped.string() << ")\n";
   }
 
   std::vector<DecodedImage> images;
@@ -201,8 +199,8 @@ ImageSet read_image_folder(const std::string& root, const DataOptions& options) 
   for (auto& image : images) {
     std::vector<std::uint8_t> pixels = std::move(image.pixels);
     if (image.height != height || image.width != width) {
-      pixels = resize_bilinear(pixels.data(), image.height, image.width, image.channels, height,
-                               width);
+      pixels =
+          resize_bilinear(pixels.data(), image.height, image.width, image.channels, height, width);
     }
     if (image.channels != set.channels) {
       pixels = convert_channels(pixels.data(), static_cast<std::size_t>(height) * width,

@@ -46,10 +46,9 @@ AxisFilter make_axis_filter(int in_size, int out_size) {
 
 void check_sizes(int height, int width, int channels, int out_height, int out_width) {
   if (height <= 0 || width <= 0 || channels <= 0 || out_height <= 0 || out_width <= 0) {
-    throw runtime_failure("resize_bilinear: sizes must be positive (got " +
-                          std::to_string(height) + "x" + std::to_string(width) + "x" +
-                          std::to_string(channels) + " -> " + std::to_string(out_height) + "x" +
-                          std::to_string(out_width) + ")");
+    throw runtime_failure("resize_bilinear: sizes must be positive (got " + std::to_string(height) +
+                          "x" + std::to_string(width) + "x" + std::to_string(channels) + " -> " +
+                          std::to_string(out_height) + "x" + std::to_string(out_width) + ")");
   }
 }
 

@@ -29,7 +29,8 @@ ImageSet open_path(const std::string& path, const DataOptions& options) {
     if (ends_with(name, ".csv") || ends_with(name, ".csv.gz")) {
       return read_digits_csv(path, options);
     }
-    throw bad_input(path + ": not a dataset folder (expected an image folder, an IDX folder or "
+    throw bad_input(path +
+                    ": not a dataset folder (expected an image folder, an IDX folder or "
                     "a CIFAR binary folder)");
   }
   if (is_idx_folder(path)) return read_idx_folder(path, options);

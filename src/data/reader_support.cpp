@@ -7,12 +7,6 @@
 
 namespace d2a {
 
-void validate_data_options(const DataOptions& options, const std::string& context) {
-  if (options.split != "train" && options.split != "test") {
-    throw bad_input(context + ": unknown split '" + options.split + "' (expected train or test)");
-  }
-}
-
 namespace detail {
 
 std::vector<std::string> numbered_class_names(std::size_t n) {

@@ -54,8 +54,8 @@ Task TaskSampler::sample(const TaskShape& shape, std::uint64_t seed) const {
   }
   if (n < 1) throw bad_input(where + ": a task needs at least 1 train image per class");
   if (k > class_images_.size()) {
-    throw bad_input(where + ": asked for " + std::to_string(k) + " classes per task but the set has " +
-                    std::to_string(class_images_.size()));
+    throw bad_input(where + ": asked for " + std::to_string(k) +
+                    " classes per task but the set has " + std::to_string(class_images_.size()));
   }
   for (std::size_t c = 0; c < class_images_.size(); ++c) {
     if (class_images_[c].size() < n + m) {

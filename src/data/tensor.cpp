@@ -28,9 +28,8 @@ std::vector<float> per_channel(const std::vector<float>& values, int channels, f
   if (values.empty()) return std::vector<float>(channels, fallback);
   if (values.size() == 1) return std::vector<float>(channels, values[0]);
   if (values.size() != static_cast<std::size_t>(channels)) {
-    throw bad_input(std::string("tensor spec: ") + what + " has " +
-                    std::to_string(values.size()) + " values for " + std::to_string(channels) +
-                    " channels");
+    throw bad_input(std::string("tensor spec: ") + what + " has " + std::to_string(values.size()) +
+                    " values for " + std::to_string(channels) + " channels");
   }
   return values;
 }

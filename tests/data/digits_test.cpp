@@ -42,7 +42,8 @@ TEST(Digits, RejectsMalformedLinesNamingTheFileAndLine) {
   const fs::path dir = test::scratch_dir("digits_bad");
   std::string good;
   for (int i = 0; i < 64; ++i) good += "16,";
-  std::ofstream(dir / "short.csv") << good << "1\n" << "1,2,3\n";
+  std::ofstream(dir / "short.csv") << good << "1\n"
+                                   << "1,2,3\n";
   test::expect_bad_input([&] { open_image_set((dir / "short.csv").string(), DataOptions{}); },
                          (dir / "short.csv").string() + ":2");
   std::ofstream(dir / "range.csv") << good << "1\n" << good << "12\n";

@@ -23,7 +23,8 @@ std::vector<std::uint8_t> idx_images(std::uint32_t count, std::uint32_t rows, st
   put_u32(out, rows);
   put_u32(out, cols);
   for (std::uint32_t i = 0; i < count; ++i) {
-    for (std::uint32_t p = 0; p < rows * cols; ++p) out.push_back(static_cast<std::uint8_t>(i * 10 + p));
+    for (std::uint32_t p = 0; p < rows * cols; ++p)
+      out.push_back(static_cast<std::uint8_t>(i * 10 + p));
   }
   return out;
 }

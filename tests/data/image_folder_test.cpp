@@ -36,9 +36,9 @@ TEST(ImageFolder, ReadsClassFoldersInSortedOrder) {
   EXPECT_EQ(set.skipped_files, 2u);
   EXPECT_EQ(set.resized_images, 0u);
   EXPECT_EQ(set.split, "");
-  EXPECT_EQ(set.image(0)[7], 7);    // x.PNG: value 0 + pixel index
+  EXPECT_EQ(set.image(0)[7], 7);        // x.PNG: value 0 + pixel index
   EXPECT_NEAR(set.image(1)[3], 90, 2);  // y.jpeg (lossy)
-  EXPECT_EQ(set.image(2)[0], 50);   // zebra/a.png sorts before b.png
+  EXPECT_EQ(set.image(2)[0], 50);       // zebra/a.png sorts before b.png
   EXPECT_EQ(set.image(3)[0], 100);
 
   DataOptions options;
@@ -89,8 +89,7 @@ TEST(ImageFolder, TheSplitPicksTrainOrTest) {
   EXPECT_EQ(test.split, "test");
   EXPECT_EQ(test.channels, 3);
   fs::remove_all(root / "test");
-  test::expect_bad_input([&] { open_image_set(root.string(), options); },
-                         (root / "test").string());
+  test::expect_bad_input([&] { open_image_set(root.string(), options); }, (root / "test").string());
   options.split = "validation";
   test::expect_bad_input([&] { open_image_set(root.string(), options); }, "validation");
 }

@@ -9,7 +9,8 @@ namespace {
 
 TEST(ImageOps, ResizeKeepsAConstantImageConstant) {
   const std::vector<std::uint8_t> grey(7 * 5 * 3, 137);
-  for (const auto& [h, w] : {std::pair{3, 2}, std::pair{32, 32}, std::pair{7, 5}, std::pair{1, 9}}) {
+  for (const auto& [h, w] :
+       {std::pair{3, 2}, std::pair{32, 32}, std::pair{7, 5}, std::pair{1, 9}}) {
     const auto out = resize_bilinear(grey.data(), 7, 5, 3, h, w);
     ASSERT_EQ(out.size(), static_cast<std::size_t>(h * w * 3));
     for (const auto v : out) ASSERT_EQ(v, 137) << h << "x" << w;

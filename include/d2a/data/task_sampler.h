@@ -23,16 +23,16 @@ std::vector<std::size_t> sample_without_replacement(std::mt19937_64& rng, std::s
                                                     std::size_t count);
 
 struct TaskShape {
-  std::size_t num_classes = 5;      // K >= 2
+  std::size_t num_classes = 5;       // K >= 2
   std::size_t train_per_class = 20;  // n >= 1
-  std::size_t test_per_class = 0;   // m >= 0, disjoint from the n train images
+  std::size_t test_per_class = 0;    // m >= 0, disjoint from the n train images
 };
 
 struct Task {
   // Images of chosen class k carry label k; class_names are the chosen classes' names.
   // Images are grouped by class (k = 0..K-1), in drawn order within a class.
-  ImageSet train;  // K * n images
-  ImageSet test;   // K * m images (empty when m = 0)
+  ImageSet train;                            // K * n images
+  ImageSet test;                             // K * m images (empty when m = 0)
   std::vector<std::int32_t> source_classes;  // [K] original label of task class k
   std::vector<std::string> class_names;      // [K] original name of task class k
   std::vector<std::size_t> train_indices;    // [K*n] index into the source set of each train image

@@ -10,7 +10,7 @@
 namespace d2a {
 
 struct TensorSpec {
-  int height = 0;    // output size; 0 keeps the set's (both must be 0 or both > 0)
+  int height = 0;  // output size; 0 keeps the set's (both must be 0 or both > 0)
   int width = 0;
   int channels = 0;  // 1 or 3; 0 keeps the set's. 1 -> 3 replicates grey, 3 -> 1 takes luma
   // Per-output-channel normalisation applied after scaling to [0, 1]: (x - mean[c]) / std[c].
