@@ -16,6 +16,11 @@ struct ImageSet {
   int height = 0;
   int width = 0;
   std::string source;  // where it came from (path or dataset name), for messages and records
+  std::string split;   // "train" or "test" when the source has splits, "" when it has none
+  // Reader statistics, reported to the user: files in class folders that are not images
+  // (skipped), and images resized to the common size because the set mixed sizes.
+  std::size_t skipped_files = 0;
+  std::size_t resized_images = 0;  // (both copied as they are by subset())
 
   std::size_t size() const { return labels.size(); }
   std::size_t num_classes() const { return class_names.size(); }
@@ -24,5 +29,16 @@ struct ImageSet {
   }
   const std::uint8_t* image(std::size_t i) const { return pixels.data() + i * image_bytes(); }
 };
+
+// Images per class: result[c] = number of images with label c (size = num_classes()).
+std::vector<std::size_t> class_counts(const ImageSet& set);
+
+// Indices of the first `per_class` images of each class, in stored order; per_class = 0 keeps
+// every image. Deterministic: it never reorders.
+std::vector<std::size_t> first_per_class(const ImageSet& set, std::size_t per_class);
+
+// A copy holding only the images at `indices` (in that order), with the same classes and labels.
+// Throws d2a::Error (runtime) for an index out of range.
+ImageSet subset(const ImageSet& set, const std::vector<std::size_t>& indices);
 
 }  // namespace d2a

@@ -1,0 +1,215 @@
+#include "d2a/data/image_folder.h"
+
+#include <stb/stb_image.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <utility>
+
+#include "d2a/data/image_ops.h"
+#include "d2a/error.h"
+#include "reader_support.h"
+
+namespace fs = std::filesystem;
+
+namespace d2a {
+namespace {
+
+struct DecodedImage {
+  std::vector<std::uint8_t> pixels;  // HWC
+  int height = 0;
+  int width = 0;
+  int channels = 0;  // 1 or 3
+};
+
+bool is_hidden(const fs::path& path) {
+  const std::string name = path.filename().string();
+  return !name.empty() && name[0] == '.';
+}
+
+bool has_image_extension(const fs::path& path) {
+  const std::string ext = detail::to_lower(path.extension().string());
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg";
+}
+
+std::vector<fs::path> sorted_entries(const fs::path& dir) {
+  std::vector<fs::path> entries;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) entries.push_back(entry.path());
+  if (ec) throw bad_input(dir.string() + ": cannot list folder (" + ec.message() + ")");
+  std::sort(entries.begin(), entries.end());
+  return entries;
+}
+
+DecodedImage decode_image(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw bad_input(path.string() + ": cannot open image");
+  const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
+                                         std::istreambuf_iterator<char>());
+  if (bytes.empty()) throw bad_input(path.string() + ": empty image file");
+  int width = 0, height = 0, comp = 0;
+  std::unique_ptr<stbi_uc, void (*)(void*)> data(
+      stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &width, &height, &comp,
+                            0),
+      stbi_image_free);
+  if (!data) {
+    const char* reason = stbi_failure_reason();
+    throw bad_input(path.string() + ": cannot decode image (" +
+                    std::string(reason ? reason : "unknown error") + "; corrupt or truncated?)");
+  }
+  DecodedImage image;
+  image.height = height;
+  image.width = width;
+  image.channels = comp <= 2 ? 1 : 3;  // grey(+alpha) -> grey, RGB(A) -> RGB
+  image.pixels =
+      convert_channels(data.get(), static_cast<std::size_t>(width) * height, comp, image.channels);
+  return image;
+}
+
+// The most common (height, width), ties going to the size met first.
+std::pair<int, int> most_common_size(const std::vector<DecodedImage>& images) {
+  std::map<std::pair<int, int>, std::size_t> counts;
+  std::pair<int, int> best{images.front().height, images.front().width};
+  std::size_t best_count = 0;
+  for (const auto& image : images) {
+    const std::pair<int, int> size{image.height, image.width};
+    const std::size_t n = ++counts[size];
+    if (n > best_count) {
+      best_count = n;
+      best = size;
+    }
+  }
+  return best;
+}
+
+std::string size_text(int height, int width) {
+  return std::to_string(height) + "x" + std::to_string(width);
+}
+
+}  // namespace
+
+bool has_split_folders(const std::string& root) {
+  std::error_code ec;
+  return fs::is_directory(fs::path(root) / "train", ec) ||
+         fs::is_directory(fs::path(root) / "test", ec);
+}
+
+ImageSet read_image_folder(const std::string& root, const DataOptions& options) {
+  validate_data_options(options, root);
+  std::error_code ec;
+  if (!fs::exists(root, ec)) throw bad_input(root + ": no such folder");
+  if (!fs::is_directory(root, ec)) throw bad_input(root + ": not a folder");
+  ImageSet set;
+  fs::path dir = root;
+  if (has_split_folders(root)) {
+    dir /= options.split;
+    set.split = options.split;
+    if (!fs::is_directory(dir, ec)) {
+      throw bad_input(dir.string() + ": no such folder (" + root +
+                      " has split sub-folders; pick another --split)");
+    }
+  }
+  set.source = dir.string();
+
+  std::vector<fs::path> class_dirs;
+  std::size_t loose_files = 0;
+  for (const auto& entry : sorted_entries(dir)) {
+    if (is_hidden(entry)) continue;
+    if (fs::is_directory(entry, ec)) {
+      class_dirs.push_back(entry);
+    } else {
+      ++loose_files;
+    }
+  }
+  if (class_dirs.empty()) {
+    throw bad_input(dir.string() + (loose_files == 0 ? ": empty folder"
+                                                     : ": no class sub-folders (expected " +
+                                                           dir.string() + "/<class>/*.png|jpg)"));
+  }
+  if (class_dirs.size() < 2) {
+    throw bad_input(dir.string() + ": found 1 class folder (" +
+                    class_dirs.front().filename().string() +
+                    "); a classification set needs at least 2");
+  }
+
+  // List every class's image files first, so that max_per_class skips decoding the rest.
+  std::vector<std::pair<fs::path, std::int32_t>> files;
+  fs::path first_skipped;
+  for (std::size_t c = 0; c < class_dirs.size(); ++c) {
+    set.class_names.push_back(class_dirs[c].filename().string());
+    std::size_t images = 0;
+    for (const auto& entry : sorted_entries(class_dirs[c])) {
+      if (is_hidden(entry)) continue;
+      if (!fs::is_regular_file(entry, ec) || !has_image_extension(entry)) {
+        if (set.skipped_files++ == 0) first_skipped = entry;
+        continue;
+      }
+      if (options.max_per_class == 0 || images < options.max_per_class) {
+        files.emplace_back(entry, static_cast<std::int32_t>(c));
+      }
+      ++images;
+    }
+    if (images == 0) {
+      throw bad_input(class_dirs[c].string() + ": class folder holds no images (.png/.jpg/.jpeg)");
+    }
+  }
+  if (set.skipped_files > 0) {
+    std::cerr << "d2a: note: " << dir.string() << ": skipped " << set.skipped_files
+              << " non-image file(s) in class folders (first: " << first_skipped.string() << ")\n";
+  }
+
+  std::vector<DecodedImage> images;
+  images.reserve(files.size());
+  bool any_colour = false;
+  for (const auto& [path, label] : files) {
+    images.push_back(decode_image(path));
+    any_colour = any_colour || images.back().channels == 3;
+    set.labels.push_back(label);
+  }
+
+  const auto [height, width] = most_common_size(images);
+  set.height = height;
+  set.width = width;
+  set.channels = any_colour ? 3 : 1;
+  std::size_t first_odd = files.size();
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    if (images[i].height != height || images[i].width != width) {
+      if (first_odd == files.size()) first_odd = i;
+      ++set.resized_images;
+    }
+  }
+  if (set.resized_images > 0) {
+    const std::string odd_file = files[first_odd].first.string();
+    const std::string odd_size = size_text(images[first_odd].height, images[first_odd].width);
+    if (options.mixed_sizes == MixedSizes::kRefuse) {
+      throw bad_input(odd_file + ": image is " + odd_size + " but most images in " + dir.string() +
+                      " are " + size_text(height, width) +
+                      " (mixed sizes; resize the images or allow resizing)");
+    }
+    std::cerr << "d2a: warning: " << dir.string() << ": resized " << set.resized_images << " of "
+              << images.size() << " images to the most common size " << size_text(height, width)
+              << " (first: " << odd_file << ", " << odd_size << ")\n";
+  }
+
+  set.pixels.reserve(images.size() * set.image_bytes());
+  for (auto& image : images) {
+    std::vector<std::uint8_t> pixels = std::move(image.pixels);
+    if (image.height != height || image.width != width) {
+      pixels =
+          resize_bilinear(pixels.data(), image.height, image.width, image.channels, height, width);
+    }
+    if (image.channels != set.channels) {
+      pixels = convert_channels(pixels.data(), static_cast<std::size_t>(height) * width,
+                                image.channels, set.channels);
+    }
+    set.pixels.insert(set.pixels.end(), pixels.begin(), pixels.end());
+  }
+  detail::finish_image_set(set, options);
+  return set;
+}
+
+}  // namespace d2a

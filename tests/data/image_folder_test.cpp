@@ -1,0 +1,185 @@
+#include "d2a/data/image_folder.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "d2a/data/open_image_set.h"
+#include "data_test_support.h"
+
+namespace d2a {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(ImageFolder, ReadsClassFoldersInSortedOrder) {
+  const fs::path root = test::scratch_dir("folder_basic");
+  test::write_png(root / "zebra" / "b.png", 4, 5, 3, 100);
+  test::write_png(root / "zebra" / "a.png", 4, 5, 3, 50);
+  test::write_png(root / "ant" / "x.PNG", 4, 5, 3, 0);
+  stbi_write_jpg((root / "ant" / "y.jpeg").string().c_str(), 5, 4, 3,
+                 std::vector<std::uint8_t>(60, 90).data(), 95);
+  test::write_bytes(root / "ant" / "notes.txt", {'h', 'i'});
+  test::write_bytes(root / "zebra" / "Thumbs.db", {0});
+  test::write_bytes(root / "README", {'r'});  // loose files at the root are ignored
+
+  testing::internal::CaptureStderr();
+  const ImageSet set = read_image_folder(root.string(), DataOptions{});
+  const std::string note = testing::internal::GetCapturedStderr();
+  EXPECT_NE(note.find("skipped 2 non-image file"), std::string::npos) << note;
+  EXPECT_EQ(std::count(note.begin(), note.end(), '\n'), 1) << note;
+  EXPECT_EQ(set.class_names, (std::vector<std::string>{"ant", "zebra"}));
+  EXPECT_EQ(set.labels, (std::vector<std::int32_t>{0, 0, 1, 1}));
+  EXPECT_EQ(set.channels, 3);
+  EXPECT_EQ(set.height, 4);
+  EXPECT_EQ(set.width, 5);
+  EXPECT_EQ(set.skipped_files, 2u);
+  EXPECT_EQ(set.resized_images, 0u);
+  EXPECT_EQ(set.split, "");
+  EXPECT_EQ(set.image(0)[7], 7);        // x.PNG: value 0 + pixel index
+  EXPECT_NEAR(set.image(1)[3], 90, 2);  // y.jpeg (lossy)
+  EXPECT_EQ(set.image(2)[0], 50);       // zebra/a.png sorts before b.png
+  EXPECT_EQ(set.image(3)[0], 100);
+
+  DataOptions options;
+  options.max_per_class = 1;
+  const ImageSet first = read_image_folder(root.string(), options);
+  EXPECT_EQ(first.size(), 2u);
+  EXPECT_EQ(first.image(1)[0], 50);
+}
+
+TEST(ImageFolder, ConvertsAlphaAndMixedGreyAndColour) {
+  const fs::path root = test::scratch_dir("folder_channels");
+  test::write_png(root / "a" / "grey_alpha.png", 3, 3, 2, 10);
+  test::write_png(root / "b" / "grey.png", 3, 3, 1, 20);
+  test::write_png(root / "grey_only" / "x.png", 3, 3, 2, 0);
+  fs::path grey_root = test::scratch_dir("folder_grey_alpha");
+  test::write_png(grey_root / "a" / "ga.png", 3, 3, 2, 10);
+  test::write_png(grey_root / "b" / "g.png", 3, 3, 1, 20);
+  const ImageSet grey = read_image_folder(grey_root.string(), DataOptions{});
+  EXPECT_EQ(grey.channels, 1);
+  EXPECT_EQ(grey.image(0)[1], 12);  // grey+alpha keeps grey: values 10, 11(alpha), 12, ...
+
+  test::write_png(root / "c" / "rgba.png", 3, 3, 4, 0);
+  const ImageSet mixed = read_image_folder(root.string(), DataOptions{});
+  EXPECT_EQ(mixed.channels, 3);
+  ASSERT_EQ(mixed.size(), 4u);
+  // grey pixel 0 of b/grey.png (value 20) is replicated to RGB.
+  EXPECT_EQ(mixed.image(1)[0], 20);
+  EXPECT_EQ(mixed.image(1)[1], 20);
+  EXPECT_EQ(mixed.image(1)[2], 20);
+  // RGBA drops alpha: pixel 1 of rgba.png is 4, 5, 6 (7 = alpha).
+  EXPECT_EQ(mixed.image(2)[3], 4);
+  EXPECT_EQ(mixed.image(2)[5], 6);
+}
+
+TEST(ImageFolder, TheSplitPicksTrainOrTest) {
+  const fs::path root = test::scratch_dir("folder_split");
+  test::write_png(root / "train" / "cat" / "1.png", 2, 2, 3);
+  test::write_png(root / "train" / "cat" / "2.png", 2, 2, 3);
+  test::write_png(root / "train" / "dog" / "1.png", 2, 2, 3);
+  test::write_png(root / "test" / "cat" / "1.png", 2, 2, 3);
+  test::write_png(root / "test" / "dog" / "1.png", 2, 2, 3);
+  EXPECT_TRUE(has_split_folders(root.string()));
+  DataOptions options;
+  EXPECT_EQ(open_image_set(root.string(), options).size(), 3u);
+  options.split = "test";
+  const ImageSet test = open_image_set(root.string(), options);
+  EXPECT_EQ(test.size(), 2u);
+  EXPECT_EQ(test.split, "test");
+  EXPECT_EQ(test.channels, 3);
+  fs::remove_all(root / "test");
+  test::expect_bad_input([&] { open_image_set(root.string(), options); }, (root / "test").string());
+  options.split = "validation";
+  test::expect_bad_input([&] { open_image_set(root.string(), options); }, "validation");
+}
+
+TEST(ImageFolder, ResizesMixedSizesToTheMostCommonOrRefuses) {
+  const fs::path root = test::scratch_dir("folder_sizes");
+  test::write_png(root / "a" / "1.png", 6, 6, 1, 0);
+  test::write_png(root / "a" / "2.png", 6, 6, 1, 0);
+  test::write_png(root / "b" / "1.png", 6, 6, 1, 0);
+  std::vector<std::uint8_t> flat(12 * 9, 77);
+  const fs::path odd = root / "b" / "2.png";
+  stbi_write_png(odd.string().c_str(), 9, 12, 1, flat.data(), 9);
+
+  testing::internal::CaptureStderr();
+  const ImageSet set = read_image_folder(root.string(), DataOptions{});
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(set.height, 6);
+  EXPECT_EQ(set.width, 6);
+  EXPECT_EQ(set.resized_images, 1u);
+  for (std::size_t p = 0; p < 36; ++p) ASSERT_EQ(set.image(3)[p], 77);
+  EXPECT_NE(log.find("warning"), std::string::npos) << log;
+  EXPECT_NE(log.find(odd.string()), std::string::npos) << log;
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
+
+  DataOptions refuse;
+  refuse.mixed_sizes = MixedSizes::kRefuse;
+  test::expect_bad_input([&] { read_image_folder(root.string(), refuse); }, odd.string());
+}
+
+TEST(ImageFolder, RejectsBadFoldersAndImagesNamingThem) {
+  const DataOptions options;
+  const fs::path missing = test::scratch_dir("folder_missing") / "nope";
+  test::expect_bad_input([&] { open_image_set(missing.string(), options); }, missing.string());
+
+  const fs::path empty = test::scratch_dir("folder_empty");
+  test::expect_bad_input([&] { open_image_set(empty.string(), options); }, "empty folder");
+
+  const fs::path one = test::scratch_dir("folder_one_class");
+  test::write_png(one / "only" / "1.png", 2, 2, 1);
+  test::expect_bad_input([&] { open_image_set(one.string(), options); }, one.string());
+
+  const fs::path no_images = test::scratch_dir("folder_no_images");
+  test::write_png(no_images / "a" / "1.png", 2, 2, 1);
+  test::write_bytes(no_images / "b" / "readme.txt", {'x'});
+  test::expect_bad_input([&] { open_image_set(no_images.string(), options); },
+                         (no_images / "b").string());
+
+  const fs::path corrupt = test::scratch_dir("folder_corrupt");
+  test::write_png(corrupt / "a" / "1.png", 2, 2, 1);
+  test::write_bytes(corrupt / "b" / "bad.png", {'g', 'a', 'r', 'b', 'a', 'g', 'e', 1, 2, 3});
+  test::expect_bad_input([&] { open_image_set(corrupt.string(), options); },
+                         (corrupt / "b" / "bad.png").string());
+
+  const fs::path truncated = test::scratch_dir("folder_truncated");
+  test::write_png(truncated / "a" / "1.png", 2, 2, 1);
+  test::write_png(truncated / "b" / "full.png", 16, 16, 3, 0);
+  auto bytes = test::read_bytes(truncated / "b" / "full.png");
+  bytes.resize(bytes.size() / 2);
+  fs::remove(truncated / "b" / "full.png");
+  test::write_bytes(truncated / "b" / "half.png", bytes);
+  test::expect_bad_input([&] { open_image_set(truncated.string(), options); },
+                         (truncated / "b" / "half.png").string());
+}
+
+TEST(ImageFolder, ReadsTheCifar10JpegTestSplit) {
+  D2A_REQUIRE_FILE(test::cifar10_jpeg_tarball());
+  const fs::path root = test::unpacked_cifar10_jpeg("test");
+  ASSERT_TRUE(fs::is_directory(root / "test")) << "unpacking failed: " << root;
+  DataOptions options;
+  options.split = "test";
+  const ImageSet test = open_image_set(root.string(), options);
+  EXPECT_EQ(test.size(), 10000u);
+  EXPECT_EQ(test.height, 32);
+  EXPECT_EQ(test.width, 32);
+  EXPECT_EQ(test.channels, 3);
+  ASSERT_EQ(test.num_classes(), 10u);
+  EXPECT_EQ(test.class_names.front(), "airplane");
+  EXPECT_EQ(test.class_names.back(), "truck");
+  EXPECT_EQ(class_counts(test), std::vector<std::size_t>(10, 1000));
+  EXPECT_EQ(test.skipped_files, 0u);
+
+  options.max_per_class = 7;
+  const ImageSet seven = open_image_set(root.string(), options);
+  EXPECT_EQ(seven.size(), 70u);
+  EXPECT_EQ(class_counts(seven), std::vector<std::size_t>(10, 7));
+  // The first 7 of each class in file order are the same images as in the full read.
+  const std::size_t bytes = test.image_bytes();
+  EXPECT_TRUE(std::equal(seven.image(7), seven.image(7) + bytes, test.image(1000)));
+  EXPECT_TRUE(std::equal(seven.image(69), seven.image(69) + bytes, test.image(9006)));
+}
+
+}  // namespace
+}  // namespace d2a
