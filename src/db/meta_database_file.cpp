@@ -1,0 +1,395 @@
+// MetaDatabase <-> HDF5 file (the layout is documented in include/d2a/db/meta_database.h).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "d2a/db/meta_database.h"
+#include "d2a/error.h"
+#include "hdf5_support.h"
+
+namespace d2a {
+namespace {
+
+namespace fs = std::filesystem;
+using h5::Handle;
+
+// ---- writing ----------------------------------------------------------------------------
+
+void write_meta(hid_t file, const DbMeta& meta) {
+  const Handle group = h5::create_group(file, "meta");
+  h5::write_attr<std::int32_t>(group, "schema_version", meta.schema_version);
+  h5::write_attr_string(group, "created_by", meta.created_by);
+  h5::write_attr_strings(group, "op_names", meta.op_names);
+}
+
+void write_archs(hid_t file, const std::vector<DbArch>& archs) {
+  const Handle group = h5::create_group(file, "archs");
+  std::vector<std::string> cells;
+  std::vector<std::uint8_t> ops;
+  std::vector<std::int32_t> bench_index, equivalence_class;
+  for (const auto& arch : archs) {
+    cells.push_back(arch.cell.str());
+    const auto codes = arch.cell.codes();
+    ops.insert(ops.end(), codes.begin(), codes.end());
+    bench_index.push_back(arch.bench_index);
+    equivalence_class.push_back(arch.equivalence_class);
+  }
+  h5::write_strings(group, "cell", cells);
+  h5::write_dataset(group, "ops", ops, {archs.size(), static_cast<hsize_t>(kNb201NumEdges)});
+  h5::write_column(group, "bench_index", bench_index);
+  h5::write_column(group, "equivalence_class", equivalence_class);
+}
+
+void write_task(hid_t tasks_group, int index, const DbTask& task) {
+  const Handle group = h5::create_group(tasks_group, task.id);
+  h5::write_attr<std::int32_t>(group, "index", index);
+  h5::write_attr_string(group, "source", task.source);
+  h5::write_attr_strings(group, "classes", task.classes);
+  h5::write_attr<std::uint64_t>(group, "seed", task.seed);
+  h5::write_attr_string(group, "feature_extractor", task.feature_extractor);
+  const hsize_t k = task.classes.size();
+  for (const auto& [name, split] : task.splits) {
+    const Handle sg = h5::create_group(group, name);
+    h5::write_attr_string(sg, "source_split", split.source_split);
+    h5::write_attr<std::int32_t>(sg, "per_class", split.per_class);
+    const hsize_t n = static_cast<hsize_t>(split.per_class);
+    if (!split.images.empty()) {
+      h5::write_dataset(sg, "images", split.images,
+                        {k, n, static_cast<hsize_t>(split.height),
+                         static_cast<hsize_t>(split.width), static_cast<hsize_t>(split.channels)},
+                        /*compress=*/true);
+    }
+    if (!split.features.empty()) {
+      h5::write_dataset(sg, "features", split.features,
+                        {k, n, static_cast<hsize_t>(split.feature_dim)}, /*compress=*/true);
+    }
+  }
+}
+
+void write_records(hid_t file, const std::vector<DbRecord>& records) {
+  const Handle group = h5::create_group(file, "records");
+  std::vector<std::int32_t> task, arch, seed;
+  std::vector<float> accuracy, train_seconds;
+  std::vector<std::uint8_t> budget;
+  for (const auto& r : records) {
+    task.push_back(r.task);
+    arch.push_back(r.arch);
+    accuracy.push_back(r.accuracy);
+    train_seconds.push_back(r.train_seconds);
+    budget.push_back(r.budget);
+    seed.push_back(r.seed);
+  }
+  h5::write_column(group, "task", task);
+  h5::write_column(group, "arch", arch);
+  h5::write_column(group, "accuracy", accuracy);
+  h5::write_column(group, "train_seconds", train_seconds);
+  h5::write_column(group, "budget", budget);
+  h5::write_column(group, "seed", seed);
+}
+
+void write_budgets(hid_t file, const std::vector<DbBudget>& budgets) {
+  const Handle group = h5::create_group(file, "budgets");
+  std::vector<std::uint8_t> id;
+  std::vector<std::string> name, recipe;
+  std::vector<std::int32_t> epochs, channels, cells, batch_size, image_size, images_per_class;
+  std::vector<double> lr;
+  for (const auto& b : budgets) {
+    id.push_back(b.id);
+    name.push_back(b.name);
+    recipe.push_back(b.recipe_json);
+    epochs.push_back(b.epochs);
+    channels.push_back(b.channels);
+    cells.push_back(b.cells);
+    lr.push_back(b.lr);
+    batch_size.push_back(b.batch_size);
+    image_size.push_back(b.image_size);
+    images_per_class.push_back(b.images_per_class);
+  }
+  h5::write_column(group, "id", id);
+  h5::write_strings(group, "name", name);
+  h5::write_strings(group, "recipe", recipe);
+  h5::write_column(group, "epochs", epochs);
+  h5::write_column(group, "channels", channels);
+  h5::write_column(group, "cells", cells);
+  h5::write_column(group, "lr", lr);
+  h5::write_column(group, "batch_size", batch_size);
+  h5::write_column(group, "image_size", image_size);
+  h5::write_column(group, "images_per_class", images_per_class);
+}
+
+void write_benchmarks(hid_t file, const std::vector<DbBenchmark>& benchmarks) {
+  const Handle group = h5::create_group(file, "benchmarks");
+  for (const auto& b : benchmarks) {
+    h5::write_column(group, b.name, b.values);
+    Handle dataset(H5Dopen2(group, b.name.c_str(), H5P_DEFAULT), H5Dclose,
+                   "/benchmarks/" + b.name + ": cannot open");
+    h5::write_attr_string(dataset, "source", b.source);
+    h5::write_attr_string(dataset, "table_kind", b.table_kind);
+    h5::write_attr_string(dataset, "metric", b.metric);
+    h5::write_attr_string(dataset, "use", b.use);
+  }
+}
+
+// fsync so that the rename never publishes a file whose blocks are still only in the cache.
+void sync_path(const std::string& path, bool directory) {
+  const int fd = ::open(path.c_str(), O_RDONLY | (directory ? O_DIRECTORY : 0));
+  if (fd < 0) throw h5::Hdf5Error("cannot reopen to sync", errno);
+  const int status = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (status != 0 && !directory) throw h5::Hdf5Error("fsync failed", err);
+}
+
+bool is_user_fixable(int err) {
+  return err == EACCES || err == EPERM || err == EROFS || err == ENOENT || err == ENOTDIR ||
+         err == EISDIR;
+}
+
+// ---- reading ----------------------------------------------------------------------------
+
+DbMeta read_meta(hid_t meta) {
+  DbMeta m;
+  m.schema_version = h5::read_attr<std::int32_t>(meta, "schema_version");
+  m.created_by = h5::read_attr_string(meta, "created_by");
+  m.op_names = h5::read_attr_strings(meta, "op_names");
+  return m;
+}
+
+std::size_t column_length(hid_t group, const std::string& name) {
+  const auto dims = h5::dataset_dims(group, name);
+  if (dims.size() != 1) throw h5::Hdf5Error(h5::path_of(group) + "/" + name + ": not 1-D", 0);
+  return dims[0];
+}
+
+std::vector<DbArch> read_archs(hid_t file) {
+  const Handle group = h5::open_group(file, "archs");
+  const std::size_t n = column_length(group, "bench_index");
+  const auto cells = h5::read_strings(group, "cell", n);
+  std::vector<hsize_t> dims;
+  const auto ops = h5::read_dataset<std::uint8_t>(group, "ops", dims);
+  if (dims != std::vector<hsize_t>{n, static_cast<hsize_t>(kNb201NumEdges)}) {
+    throw h5::Hdf5Error("/archs/ops: expected shape [" + std::to_string(n) + ", 6]", 0);
+  }
+  const auto bench_index = h5::read_column<std::int32_t>(group, "bench_index", n);
+  const auto classes = h5::read_column<std::int32_t>(group, "equivalence_class", n);
+  std::vector<DbArch> archs(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::array<std::uint8_t, kNb201NumEdges> codes;
+    std::copy_n(ops.begin() + static_cast<std::ptrdiff_t>(i * kNb201NumEdges), kNb201NumEdges,
+                codes.begin());
+    archs[i] = {Nb201Cell::from_codes(codes), bench_index[i], classes[i]};
+    if (archs[i].cell.str() != cells[i]) {
+      throw bad_input("/archs row " + std::to_string(i) + ": cell '" + cells[i] +
+                      "' does not match its op codes (" + archs[i].cell.str() + ")");
+    }
+  }
+  return archs;
+}
+
+TaskSplit read_split(hid_t group, std::size_t classes) {
+  TaskSplit split;
+  split.source_split = h5::read_attr_string(group, "source_split");
+  split.per_class = h5::read_attr<std::int32_t>(group, "per_class");
+  const auto check_leading = [&](const std::vector<hsize_t>& dims, std::size_t rank,
+                                 const std::string& name) {
+    if (dims.size() != rank || dims[0] != classes ||
+        dims[1] != static_cast<hsize_t>(split.per_class)) {
+      throw h5::Hdf5Error(h5::path_of(group) + "/" + name + ": shape does not match " +
+                              std::to_string(classes) + " classes x " +
+                              std::to_string(split.per_class) + " per class",
+                          0);
+    }
+  };
+  std::vector<hsize_t> dims;
+  if (h5::has_link(group, "images")) {
+    split.images = h5::read_dataset<std::uint8_t>(group, "images", dims);
+    check_leading(dims, 5, "images");
+    split.height = static_cast<std::int32_t>(dims[2]);
+    split.width = static_cast<std::int32_t>(dims[3]);
+    split.channels = static_cast<std::int32_t>(dims[4]);
+  }
+  if (h5::has_link(group, "features")) {
+    split.features = h5::read_dataset<float>(group, "features", dims);
+    check_leading(dims, 3, "features");
+    split.feature_dim = static_cast<std::int32_t>(dims[2]);
+  }
+  return split;
+}
+
+std::vector<DbTask> read_tasks(hid_t file) {
+  const Handle group = h5::open_group(file, "tasks");
+  const auto ids = h5::child_names(group);
+  std::vector<DbTask> tasks(ids.size());
+  std::vector<bool> seen(ids.size(), false);
+  for (const auto& id : ids) {
+    const Handle tg = h5::open_group(group, id);
+    const auto index = h5::read_attr<std::int32_t>(tg, "index");
+    if (index < 0 || index >= static_cast<int>(ids.size()) || seen[index]) {
+      throw bad_input("/tasks/" + id + ": index " + std::to_string(index) +
+                      " is out of range or repeated");
+    }
+    seen[index] = true;
+    DbTask& task = tasks[index];
+    task.id = id;
+    task.source = h5::read_attr_string(tg, "source");
+    task.classes = h5::read_attr_strings(tg, "classes");
+    task.seed = h5::read_attr<std::uint64_t>(tg, "seed");
+    task.feature_extractor = h5::read_attr_string(tg, "feature_extractor");
+    for (const auto& name : h5::child_names(tg)) {
+      task.splits[name] = read_split(h5::open_group(tg, name), task.classes.size());
+    }
+  }
+  return tasks;
+}
+
+std::vector<DbBudget> read_budgets(hid_t file) {
+  const Handle group = h5::open_group(file, "budgets");
+  const std::size_t n = column_length(group, "id");
+  const auto id = h5::read_column<std::uint8_t>(group, "id", n);
+  const auto name = h5::read_strings(group, "name", n);
+  const auto recipe = h5::read_strings(group, "recipe", n);
+  const auto epochs = h5::read_column<std::int32_t>(group, "epochs", n);
+  const auto channels = h5::read_column<std::int32_t>(group, "channels", n);
+  const auto cells = h5::read_column<std::int32_t>(group, "cells", n);
+  const auto lr = h5::read_column<double>(group, "lr", n);
+  const auto batch_size = h5::read_column<std::int32_t>(group, "batch_size", n);
+  const auto image_size = h5::read_column<std::int32_t>(group, "image_size", n);
+  const auto images_per_class = h5::read_column<std::int32_t>(group, "images_per_class", n);
+  std::vector<DbBudget> budgets(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    budgets[i] = {id[i],     name[i],  recipe[i],     epochs[i],     channels[i],
+                  cells[i],  lr[i],    batch_size[i], image_size[i], images_per_class[i]};
+  }
+  return budgets;
+}
+
+std::vector<DbRecord> read_records(hid_t file) {
+  const Handle group = h5::open_group(file, "records");
+  const std::size_t n = column_length(group, "task");
+  const auto task = h5::read_column<std::int32_t>(group, "task", n);
+  const auto arch = h5::read_column<std::int32_t>(group, "arch", n);
+  const auto accuracy = h5::read_column<float>(group, "accuracy", n);
+  const auto train_seconds = h5::read_column<float>(group, "train_seconds", n);
+  const auto budget = h5::read_column<std::uint8_t>(group, "budget", n);
+  const auto seed = h5::read_column<std::int32_t>(group, "seed", n);
+  std::vector<DbRecord> records(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    records[i] = {task[i], arch[i], accuracy[i], train_seconds[i], budget[i], seed[i]};
+  }
+  return records;
+}
+
+std::vector<DbBenchmark> read_benchmarks(hid_t file) {
+  const Handle group = h5::open_group(file, "benchmarks");
+  std::vector<DbBenchmark> benchmarks;
+  for (const auto& name : h5::child_names(group)) {
+    DbBenchmark b;
+    b.name = name;
+    b.values = h5::read_column<float>(group, name, column_length(group, name));
+    Handle dataset(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose,
+                   "/benchmarks/" + name + ": cannot open");
+    b.source = h5::read_attr_string(dataset, "source");
+    b.table_kind = h5::read_attr_string(dataset, "table_kind");
+    b.metric = h5::read_attr_string(dataset, "metric");
+    b.use = h5::read_attr_string(dataset, "use");
+    benchmarks.push_back(std::move(b));
+  }
+  return benchmarks;
+}
+
+}  // namespace
+
+void MetaDatabase::save(const std::string& path) const {
+  h5::silence_errors();
+  const fs::path target(path);
+  const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  if (!fs::is_directory(folder)) {
+    throw bad_input(path + ": cannot write: folder " + folder.string() + " does not exist");
+  }
+  if (fs::is_directory(target)) throw bad_input(path + ": cannot write: it is a folder");
+  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
+  try {
+    {
+      Handle file = h5::create_file(temp);
+      write_meta(file, meta_);
+      write_archs(file, archs_);
+      {
+        const Handle tasks = h5::create_group(file, "tasks");
+        for (std::size_t i = 0; i < tasks_.size(); ++i) {
+          write_task(tasks, static_cast<int>(i), tasks_[i]);
+        }
+      }
+      write_records(file, records_);
+      write_budgets(file, budgets_);
+      write_benchmarks(file, benchmarks_);
+      if (H5Fflush(file, H5F_SCOPE_LOCAL) < 0) throw h5::Hdf5Error("flush failed", errno);
+      if (file.close() < 0) throw h5::Hdf5Error("close failed", errno);
+    }
+    sync_path(temp, false);
+    if (::rename(temp.c_str(), path.c_str()) != 0) throw h5::Hdf5Error("rename failed", errno);
+    sync_path(folder.string(), true);
+  } catch (const h5::Hdf5Error& e) {
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+    const int err = e.errno_value();
+    const std::string reason = err != 0 ? std::string(std::strerror(err)) + ", " : "";
+    const std::string message = path + ": cannot write the meta-database (" + reason +
+                                e.what() + "); the previous file is unchanged";
+    throw is_user_fixable(err) ? bad_input(message) : runtime_failure(message);
+  }
+}
+
+MetaDatabase MetaDatabase::load(const std::string& path) {
+  h5::silence_errors();
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw bad_input(path + ": no such file");
+  if (fs::is_directory(path, ec)) throw bad_input(path + ": is a folder, not a meta-database");
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    throw bad_input(path + ": not an HDF5 file (expected a d2a meta-database)");
+  }
+  MetaDatabase db;
+  try {
+    Handle file;
+    try {
+      file = h5::open_file_read_only(path);
+    } catch (const h5::Hdf5Error&) {
+      throw bad_input(path + ": cannot open: truncated or corrupt HDF5 file");
+    }
+    if (!h5::has_link(file, "meta") || !h5::has_attr(h5::open_group(file, "meta"),
+                                                     "schema_version")) {
+      throw bad_input(path + ": an HDF5 file but not a d2a meta-database (no /meta " +
+                      (h5::has_link(file, "meta") ? "schema_version)" : "group)"));
+    }
+    db.meta_ = read_meta(h5::open_group(file, "meta"));
+    if (db.meta_.schema_version > kMetaDatabaseSchema) {
+      throw bad_input(path + " has schema " + std::to_string(db.meta_.schema_version) +
+                      "; this d2a reads schema " + std::to_string(kMetaDatabaseSchema) +
+                      ": upgrade d2a");
+    }
+    if (db.meta_.schema_version < 1) {
+      throw bad_input(path + ": invalid schema_version " +
+                      std::to_string(db.meta_.schema_version));
+    }
+    if (db.meta_.op_names != nb201_op_names()) {
+      throw bad_input(path + ": /meta op_names differ from this d2a's NAS-Bench-201 ops");
+    }
+    try {
+      for (const auto& arch : read_archs(file)) db.insert_arch(arch);
+      for (auto& budget : read_budgets(file)) db.add_budget(std::move(budget));
+      for (auto& task : read_tasks(file)) db.add_task(std::move(task));
+      for (const auto& record : read_records(file)) db.add_record(record);
+      for (auto& benchmark : read_benchmarks(file)) db.set_benchmark(std::move(benchmark));
+    } catch (const Error& e) {
+      throw bad_input(path + ": corrupt meta-database: " + e.what());
+    }
+  } catch (const h5::Hdf5Error& e) {
+    throw bad_input(path + ": corrupt meta-database: " + e.what());
+  }
+  return db;
+}
+
+}  // namespace d2a
