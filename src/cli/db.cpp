@@ -13,17 +13,19 @@ namespace d2a::cli {
 namespace {
 
 void add_db_import_benchmark(CLI::App* db, Action& action) {
-  auto* command = db->add_subcommand(
-      "import-benchmark",
-      "Import a NAS-Bench-201 accuracy table: every cell becomes an arch (benchmark index, op "
-      "codes, equivalence class) and every metric a benchmark named <table>.<metric> (e.g. "
-      "nb201-200ep.cifar10-test), with its source file. If --out already exists the table is "
-      "imported into it: a benchmark of the same name is replaced, everything else is kept, and "
-      "the file is rewritten atomically. CIFAR-10 metrics are marked use=evaluation-only.");
+  auto* command = db->add_subcommand("import-benchmark",
+                                     "Import a NAS-Bench-201 accuracy table into a meta-database");
+  command->footer(
+      "Every cell of the table becomes an arch (benchmark index, op codes, equivalence class) "
+      "and every metric a benchmark named <table>.<metric> (e.g. nb201-200ep.cifar10-test) with "
+      "its source file. If --out already exists the table is imported into it: a benchmark of "
+      "the same name is replaced, everything else is kept, and the file is rewritten "
+      "atomically. CIFAR-10 metrics are marked use=evaluation-only: nothing may train on them.");
   auto table_path = std::make_shared<std::string>();
   auto out_path = std::make_shared<std::string>();
-  command->add_option("--nb201", *table_path,
-                      "NAS-Bench-201 table: nb201_test_acc_200ep.csv or nb201_acc_12ep.csv")
+  command
+      ->add_option("--nb201", *table_path,
+                   "NAS-Bench-201 table: nb201_test_acc_200ep.csv or nb201_acc_12ep.csv")
       ->required();
   command->add_option("--out", *out_path, "Meta-database to write or update (.h5)")->required();
   set_action(command, action,
@@ -50,10 +52,10 @@ void add_db_import_benchmark(CLI::App* db, Action& action) {
                                               {"archs_added", summary.archs_added},
                                               {"benchmarks", benchmarks}};
                print_result(options, result, [&](std::ostream& out) {
-                 out << (existed ? "Updated " : "Wrote ") << *out_path << " from "
-                     << table.source() << "\n"
-                     << "  archs:      " << database.archs().size() << " ("
-                     << summary.archs_added << " new)\n";
+                 out << (existed ? "Updated " : "Wrote ") << *out_path << " from " << table.source()
+                     << "\n"
+                     << "  archs:      " << database.archs().size() << " (" << summary.archs_added
+                     << " new)\n";
                  for (const auto& b : benchmarks) {
                    out << "  benchmark:  " << b["name"].get<std::string>() << " ("
                        << b["use"].get<std::string>() << ")\n";
@@ -102,8 +104,7 @@ nlohmann::json describe(const std::string& path, const MetaDatabase& database) {
             {"budgets", database.budgets().size()},
             {"benchmarks", database.benchmarks().size()}}},
           {"archs_with_bench_index", with_index},
-          {"equivalence_classes_with_records",
-           database.equivalence_classes_with_records().size()},
+          {"equivalence_classes_with_records", database.equivalence_classes_with_records().size()},
           {"budgets", budgets},
           {"task_sources", sources},
           {"benchmarks", benchmarks}};
@@ -112,8 +113,8 @@ nlohmann::json describe(const std::string& path, const MetaDatabase& database) {
 void print_description(std::ostream& out, const nlohmann::json& d) {
   const auto& c = d["counts"];
   out << d["path"].get<std::string>() << ": d2a meta-database, schema "
-      << d["schema_version"].get<int>() << ", created by "
-      << d["created_by"].get<std::string>() << "\n"
+      << d["schema_version"].get<int>() << ", created by " << d["created_by"].get<std::string>()
+      << "\n"
       << "  archs:       " << c["archs"] << " (" << d["archs_with_bench_index"]
       << " with a benchmark index)\n"
       << "  tasks:       " << c["tasks"] << "\n"
@@ -130,9 +131,8 @@ void print_description(std::ostream& out, const nlohmann::json& d) {
     out << "  task source " << source << ": " << n << " tasks\n";
   }
   for (const auto& b : d["benchmarks"]) {
-    out << "  benchmark " << b["name"].get<std::string>() << ": " << b["values"]
-        << " values from " << b["source"].get<std::string>() << " ("
-        << b["use"].get<std::string>() << ")\n";
+    out << "  benchmark " << b["name"].get<std::string>() << ": " << b["values"] << " values from "
+        << b["source"].get<std::string>() << " (" << b["use"].get<std::string>() << ")\n";
   }
 }
 

@@ -33,8 +33,7 @@ void require_variable_string(hid_t stored_type, const std::string& what) {
   }
 }
 
-std::vector<std::string> take_strings(std::vector<char*>& pointers, hid_t mem_type,
-                                      hid_t space) {
+std::vector<std::string> take_strings(std::vector<char*>& pointers, hid_t mem_type, hid_t space) {
   std::vector<std::string> values;
   values.reserve(pointers.size());
   for (const char* p : pointers) values.emplace_back(p == nullptr ? "" : p);
@@ -85,9 +84,24 @@ herr_t Handle::close() {
   return status;
 }
 
-Handle create_file(const std::string& path) {
-  return Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
-                "cannot create the file");
+Handle create_memory_file(const std::string& name, std::size_t increment) {
+  Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "property list");
+  if (H5Pset_fapl_core(access, increment, /*backing_store=*/0) < 0) {
+    fail("cannot set up an in-memory file");
+  }
+  return Handle(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access), H5Fclose,
+                "cannot create the in-memory file");
+}
+
+std::vector<char> file_image(hid_t file) {
+  if (H5Fflush(file, H5F_SCOPE_LOCAL) < 0) fail("cannot flush the in-memory file");
+  const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+  if (size < 0) fail("cannot size the file image");
+  std::vector<char> image(static_cast<std::size_t>(size));
+  if (H5Fget_file_image(file, image.data(), image.size()) != size) {
+    fail("cannot copy the file image");
+  }
+  return image;
 }
 
 Handle open_file_read_only(const std::string& path) {
@@ -96,8 +110,8 @@ Handle open_file_read_only(const std::string& path) {
 }
 
 Handle create_group(hid_t parent, const std::string& name) {
-  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                H5Gclose, where(parent, name) + ": cannot create group");
+  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                where(parent, name) + ": cannot create group");
 }
 
 Handle open_group(hid_t parent, const std::string& name) {
@@ -110,9 +124,7 @@ bool has_link(hid_t parent, const std::string& name) {
   return H5Lexists(parent, name.c_str(), H5P_DEFAULT) > 0;
 }
 
-bool has_attr(hid_t object, const std::string& name) {
-  return H5Aexists(object, name.c_str()) > 0;
-}
+bool has_attr(hid_t object, const std::string& name) { return H5Aexists(object, name.c_str()) > 0; }
 
 std::vector<std::string> child_names(hid_t group) {
   std::vector<std::string> names;
@@ -230,21 +242,18 @@ void read_dataset_raw(hid_t parent, const std::string& name, hid_t type, void* d
   const std::string what = where(parent, name);
   Handle dataset(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, what + ": cannot open");
   Handle space(H5Dget_space(dataset), H5Sclose, what + ": no dataspace");
-  if (element_count(space) > 0 &&
-      H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+  if (element_count(space) > 0 && H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
     fail(what + ": cannot read (corrupt or truncated data)");
   }
 }
 
-void write_strings(hid_t parent, const std::string& name,
-                   const std::vector<std::string>& values) {
+void write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& values) {
   const auto pointers = pointers_of(values);
   write_dataset_raw(parent, name, string_type(), pointers.data(),
                     {static_cast<hsize_t>(values.size())}, false);
 }
 
-std::vector<std::string> read_strings(hid_t parent, const std::string& name,
-                                      std::size_t length) {
+std::vector<std::string> read_strings(hid_t parent, const std::string& name, std::size_t length) {
   const std::string what = where(parent, name);
   if (!has_link(parent, name)) fail(what + ": missing dataset");
   Handle dataset(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, what + ": cannot open");

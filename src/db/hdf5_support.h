@@ -50,7 +50,12 @@ class Handle {
   Closer closer_ = nullptr;
 };
 
-Handle create_file(const std::string& path);         // truncates an existing file
+// A file that lives in memory only (core driver, no backing store): writing it can fail only
+// for lack of memory, never half-way through a disk write. `increment` is how many bytes its
+// buffer grows by; `name` only labels it.
+Handle create_memory_file(const std::string& name, std::size_t increment);
+// Flushes a memory file and returns its bytes: a complete HDF5 file.
+std::vector<char> file_image(hid_t file);
 Handle open_file_read_only(const std::string& path);
 Handle create_group(hid_t parent, const std::string& name);
 Handle open_group(hid_t parent, const std::string& name);
@@ -64,12 +69,30 @@ std::string path_of(hid_t object);
 // The memory type of each element type the database stores.
 template <class T>
 hid_t native_type();
-template <> inline hid_t native_type<std::uint8_t>() { return H5T_NATIVE_UINT8; }
-template <> inline hid_t native_type<std::int32_t>() { return H5T_NATIVE_INT32; }
-template <> inline hid_t native_type<std::int64_t>() { return H5T_NATIVE_INT64; }
-template <> inline hid_t native_type<std::uint64_t>() { return H5T_NATIVE_UINT64; }
-template <> inline hid_t native_type<float>() { return H5T_NATIVE_FLOAT; }
-template <> inline hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
+template <>
+inline hid_t native_type<std::uint8_t>() {
+  return H5T_NATIVE_UINT8;
+}
+template <>
+inline hid_t native_type<std::int32_t>() {
+  return H5T_NATIVE_INT32;
+}
+template <>
+inline hid_t native_type<std::int64_t>() {
+  return H5T_NATIVE_INT64;
+}
+template <>
+inline hid_t native_type<std::uint64_t>() {
+  return H5T_NATIVE_UINT64;
+}
+template <>
+inline hid_t native_type<float>() {
+  return H5T_NATIVE_FLOAT;
+}
+template <>
+inline hid_t native_type<double>() {
+  return H5T_NATIVE_DOUBLE;
+}
 
 // Attributes: a scalar number, a UTF-8 string, a 1-D array of UTF-8 strings.
 void write_attr_raw(hid_t object, const std::string& name, hid_t type, const void* value);

@@ -2,9 +2,8 @@
 // meta_database_file.cpp.
 #include "d2a/db/meta_database.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <tuple>
 
@@ -41,12 +40,11 @@ void check_split(const DbTask& task, const std::string& name, const TaskSplit& s
     if (split.height <= 0 || split.width <= 0 || split.channels <= 0) {
       throw bad_input(what + ": images need a positive height, width and channels");
     }
-    const auto expected =
-        product({k, split.per_class, split.height, split.width, split.channels});
+    const auto expected = product({k, split.per_class, split.height, split.width, split.channels});
     if (split.images.size() != expected) {
-      throw bad_input(what + ": " + std::to_string(split.images.size()) +
-                      " image bytes, expected classes x per_class x H x W x C = " +
-                      std::to_string(expected));
+      throw bad_input(
+          what + ": " + std::to_string(split.images.size()) +
+          " image bytes, expected classes x per_class x H x W x C = " + std::to_string(expected));
     }
   }
   if (split.features.empty()) {
@@ -55,9 +53,9 @@ void check_split(const DbTask& task, const std::string& name, const TaskSplit& s
     if (split.feature_dim <= 0) throw bad_input(what + ": features need a positive dim");
     const auto expected = product({k, split.per_class, split.feature_dim});
     if (split.features.size() != expected) {
-      throw bad_input(what + ": " + std::to_string(split.features.size()) +
-                      " feature values, expected classes x per_class x dim = " +
-                      std::to_string(expected));
+      throw bad_input(
+          what + ": " + std::to_string(split.features.size()) +
+          " feature values, expected classes x per_class x dim = " + std::to_string(expected));
     }
   }
 }
@@ -71,9 +69,9 @@ bool operator==(const DbArch& a, const DbArch& b) {
 
 bool operator==(const TaskSplit& a, const TaskSplit& b) {
   return std::tie(a.source_split, a.per_class, a.height, a.width, a.channels, a.images,
-                  a.feature_dim, a.features) ==
-         std::tie(b.source_split, b.per_class, b.height, b.width, b.channels, b.images,
-                  b.feature_dim, b.features);
+                  a.feature_dim, a.features) == std::tie(b.source_split, b.per_class, b.height,
+                                                         b.width, b.channels, b.images,
+                                                         b.feature_dim, b.features);
 }
 
 bool operator==(const DbTask& a, const DbTask& b) {
@@ -87,10 +85,10 @@ bool operator==(const DbRecord& a, const DbRecord& b) {
 }
 
 bool operator==(const DbBudget& a, const DbBudget& b) {
-  return std::tie(a.id, a.name, a.recipe_json, a.epochs, a.channels, a.cells, a.lr,
-                  a.batch_size, a.image_size, a.images_per_class) ==
-         std::tie(b.id, b.name, b.recipe_json, b.epochs, b.channels, b.cells, b.lr,
-                  b.batch_size, b.image_size, b.images_per_class);
+  return std::tie(a.id, a.name, a.recipe_json, a.epochs, a.channels, a.cells, a.lr, a.batch_size,
+                  a.image_size, a.images_per_class) ==
+         std::tie(b.id, b.name, b.recipe_json, b.epochs, b.channels, b.cells, b.lr, b.batch_size,
+                  b.image_size, b.images_per_class);
 }
 
 bool operator==(const DbBenchmark& a, const DbBenchmark& b) {

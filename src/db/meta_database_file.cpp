@@ -1,12 +1,8 @@
 // MetaDatabase <-> HDF5 file (the layout is documented in include/d2a/db/meta_database.h).
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 
+#include "atomic_file.h"
 #include "d2a/db/meta_database.h"
 #include "d2a/error.h"
 #include "hdf5_support.h"
@@ -134,30 +130,20 @@ void write_benchmarks(hid_t file, const std::vector<DbBenchmark>& benchmarks) {
   }
 }
 
-// fsync so that the rename never publishes a file whose blocks are still only in the cache.
-void sync_path(const std::string& path, bool directory) {
-  const int fd = ::open(path.c_str(), O_RDONLY | (directory ? O_DIRECTORY : 0));
-  if (fd < 0) throw h5::Hdf5Error("cannot reopen to sync", errno);
-  const int status = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (status != 0 && !directory) throw h5::Hdf5Error("fsync failed", err);
-}
-
-bool is_user_fixable(int err) {
-  return err == EACCES || err == EPERM || err == EROFS || err == ENOENT || err == ENOTDIR ||
-         err == EISDIR;
+// How much the in-memory file grows by at a time: a fraction of the raw data, so a large
+// database is built with a few reallocations rather than thousands.
+std::size_t growth_increment(const std::vector<DbTask>& tasks, std::size_t archs,
+                             std::size_t records) {
+  std::size_t bytes = archs * 128 + records * 32;
+  for (const auto& task : tasks) {
+    for (const auto& [name, split] : task.splits) {
+      bytes += split.images.size() + split.features.size() * sizeof(float);
+    }
+  }
+  return std::max<std::size_t>(std::size_t{1} << 20, bytes / 4);
 }
 
 // ---- reading ----------------------------------------------------------------------------
-
-DbMeta read_meta(hid_t meta) {
-  DbMeta m;
-  m.schema_version = h5::read_attr<std::int32_t>(meta, "schema_version");
-  m.created_by = h5::read_attr_string(meta, "created_by");
-  m.op_names = h5::read_attr_strings(meta, "op_names");
-  return m;
-}
 
 std::size_t column_length(hid_t group, const std::string& name) {
   const auto dims = h5::dataset_dims(group, name);
@@ -261,8 +247,8 @@ std::vector<DbBudget> read_budgets(hid_t file) {
   const auto images_per_class = h5::read_column<std::int32_t>(group, "images_per_class", n);
   std::vector<DbBudget> budgets(n);
   for (std::size_t i = 0; i < n; ++i) {
-    budgets[i] = {id[i],     name[i],  recipe[i],     epochs[i],     channels[i],
-                  cells[i],  lr[i],    batch_size[i], image_size[i], images_per_class[i]};
+    budgets[i] = {id[i],    name[i], recipe[i],     epochs[i],     channels[i],
+                  cells[i], lr[i],   batch_size[i], image_size[i], images_per_class[i]};
   }
   return budgets;
 }
@@ -305,42 +291,29 @@ std::vector<DbBenchmark> read_benchmarks(hid_t file) {
 
 void MetaDatabase::save(const std::string& path) const {
   h5::silence_errors();
-  const fs::path target(path);
-  const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  if (!fs::is_directory(folder)) {
-    throw bad_input(path + ": cannot write: folder " + folder.string() + " does not exist");
-  }
-  if (fs::is_directory(target)) throw bad_input(path + ": cannot write: it is a folder");
-  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
+  // Built in memory, then written with plain POSIX calls: HDF5 never sees a failing disk
+  // (HDF5 1.10 cannot cleanly close a file whose flush failed), and the replacement is atomic.
+  std::vector<char> image;
   try {
+    const Handle file =
+        h5::create_memory_file(path, growth_increment(tasks_, archs_.size(), records_.size()));
+    write_meta(file, meta_);
+    write_archs(file, archs_);
     {
-      Handle file = h5::create_file(temp);
-      write_meta(file, meta_);
-      write_archs(file, archs_);
-      {
-        const Handle tasks = h5::create_group(file, "tasks");
-        for (std::size_t i = 0; i < tasks_.size(); ++i) {
-          write_task(tasks, static_cast<int>(i), tasks_[i]);
-        }
+      const Handle tasks = h5::create_group(file, "tasks");
+      for (std::size_t i = 0; i < tasks_.size(); ++i) {
+        write_task(tasks, static_cast<int>(i), tasks_[i]);
       }
-      write_records(file, records_);
-      write_budgets(file, budgets_);
-      write_benchmarks(file, benchmarks_);
-      if (H5Fflush(file, H5F_SCOPE_LOCAL) < 0) throw h5::Hdf5Error("flush failed", errno);
-      if (file.close() < 0) throw h5::Hdf5Error("close failed", errno);
     }
-    sync_path(temp, false);
-    if (::rename(temp.c_str(), path.c_str()) != 0) throw h5::Hdf5Error("rename failed", errno);
-    sync_path(folder.string(), true);
+    write_records(file, records_);
+    write_budgets(file, budgets_);
+    write_benchmarks(file, benchmarks_);
+    image = h5::file_image(file);
   } catch (const h5::Hdf5Error& e) {
-    std::error_code ignored;
-    fs::remove(temp, ignored);
-    const int err = e.errno_value();
-    const std::string reason = err != 0 ? std::string(std::strerror(err)) + ", " : "";
-    const std::string message = path + ": cannot write the meta-database (" + reason +
-                                e.what() + "); the previous file is unchanged";
-    throw is_user_fixable(err) ? bad_input(message) : runtime_failure(message);
+    throw runtime_failure(path + ": cannot build the meta-database (" + e.what() +
+                          "); the previous file is unchanged");
   }
+  replace_file_atomically(path, image);
 }
 
 MetaDatabase MetaDatabase::load(const std::string& path) {
@@ -359,21 +332,24 @@ MetaDatabase MetaDatabase::load(const std::string& path) {
     } catch (const h5::Hdf5Error&) {
       throw bad_input(path + ": cannot open: truncated or corrupt HDF5 file");
     }
-    if (!h5::has_link(file, "meta") || !h5::has_attr(h5::open_group(file, "meta"),
-                                                     "schema_version")) {
+    if (!h5::has_link(file, "meta") ||
+        !h5::has_attr(h5::open_group(file, "meta"), "schema_version")) {
       throw bad_input(path + ": an HDF5 file but not a d2a meta-database (no /meta " +
                       (h5::has_link(file, "meta") ? "schema_version)" : "group)"));
     }
-    db.meta_ = read_meta(h5::open_group(file, "meta"));
+    // The schema first: a newer file may have changed anything else.
+    const Handle meta = h5::open_group(file, "meta");
+    db.meta_.schema_version = h5::read_attr<std::int32_t>(meta, "schema_version");
     if (db.meta_.schema_version > kMetaDatabaseSchema) {
       throw bad_input(path + " has schema " + std::to_string(db.meta_.schema_version) +
                       "; this d2a reads schema " + std::to_string(kMetaDatabaseSchema) +
                       ": upgrade d2a");
     }
     if (db.meta_.schema_version < 1) {
-      throw bad_input(path + ": invalid schema_version " +
-                      std::to_string(db.meta_.schema_version));
+      throw bad_input(path + ": invalid schema_version " + std::to_string(db.meta_.schema_version));
     }
+    db.meta_.created_by = h5::read_attr_string(meta, "created_by");
+    db.meta_.op_names = h5::read_attr_strings(meta, "op_names");
     if (db.meta_.op_names != nb201_op_names()) {
       throw bad_input(path + ": /meta op_names differ from this d2a's NAS-Bench-201 ops");
     }

@@ -65,9 +65,8 @@ TEST(DbCommand, ImportIntoNewFileThenInfoAsJson) {
   const auto dir = test::scratch_dir("cli_db_import");
   const auto table = write_fake_12ep_table(dir);
   const auto db = dir / "DB.h5";
-  const RunResult import =
-      run_d2a(dir, "db import-benchmark --nb201 \"" + table.string() + "\" --out \"" +
-                       db.string() + "\" --json");
+  const RunResult import = run_d2a(dir, "db import-benchmark --nb201 \"" + table.string() +
+                                            "\" --out \"" + db.string() + "\" --json");
   ASSERT_EQ(import.status, 0) << import.err;
   const auto imported = nlohmann::json::parse(import.out);
   EXPECT_EQ(imported["archs"], 15625);
@@ -148,8 +147,8 @@ TEST(DbCommand, ImportOfABadTableExitsTwoAndWritesNothing) {
   const auto dir = test::scratch_dir("cli_db_bad_table");
   std::ofstream(dir / "table.csv") << "a,b\n1,2\n";
   const RunResult import =
-      run_d2a(dir, "db import-benchmark --nb201 \"" + (dir / "table.csv").string() +
-                       "\" --out \"" + (dir / "DB.h5").string() + "\"");
+      run_d2a(dir, "db import-benchmark --nb201 \"" + (dir / "table.csv").string() + "\" --out \"" +
+                       (dir / "DB.h5").string() + "\"");
   EXPECT_EQ(import.status, 2);
   EXPECT_EQ(count_lines(import.err), 1) << import.err;
   EXPECT_FALSE(fs::exists(dir / "DB.h5"));

@@ -79,8 +79,12 @@ MetaDatabase sample_database() {
   db.add_record({1, 2, 55.5f, 3.0f, 0, -5});
   db.add_record({1, 0, 71.25f, 8.0f, 3, 0});
 
-  db.set_benchmark({"nb201-200ep.cifar100-test", {1.5f, 2.5f, 73.5133f}, "table.csv",
-                    "test_acc_200ep", "cifar100-test", kUseTrainingAllowed});
+  db.set_benchmark({"nb201-200ep.cifar100-test",
+                    {1.5f, 2.5f, 73.5133f},
+                    "table.csv",
+                    "test_acc_200ep",
+                    "cifar100-test",
+                    kUseTrainingAllowed});
   return db;
 }
 
@@ -148,7 +152,7 @@ TEST(MetaDatabase, TasksAreUniqueByIdAndShapesAreChecked) {
   copy.splits["train"].images.pop_back();
   EXPECT_THROW(db.add_task(copy), Error);  // image bytes do not fill [K, n, H, W, C]
   copy.splits["train"].images.push_back(0);
-  copy.classes.push_back("Pullover");      // now K=3 but the arrays hold 2 classes
+  copy.classes.push_back("Pullover");  // now K=3 but the arrays hold 2 classes
   EXPECT_THROW(db.add_task(copy), Error);
   copy.classes.pop_back();
   EXPECT_EQ(db.add_task(copy), 2);
@@ -179,8 +183,12 @@ TEST(MetaDatabase, BudgetsAreUniqueByIdAndName) {
 
 TEST(MetaDatabase, SetBenchmarkReplacesByName) {
   MetaDatabase db = sample_database();
-  db.set_benchmark({"nb201-200ep.cifar100-test", {9.0f}, "new.csv", "test_acc_200ep",
-                    "cifar100-test", kUseTrainingAllowed});
+  db.set_benchmark({"nb201-200ep.cifar100-test",
+                    {9.0f},
+                    "new.csv",
+                    "test_acc_200ep",
+                    "cifar100-test",
+                    kUseTrainingAllowed});
   ASSERT_EQ(db.benchmarks().size(), 1u);
   EXPECT_EQ(db.find_benchmark("nb201-200ep.cifar100-test")->values, std::vector<float>{9.0f});
   EXPECT_THROW(db.set_benchmark({"x", {}, "", "", "", "sometimes"}), Error);
@@ -333,8 +341,8 @@ TEST(MetaDatabaseFile, ForeignHdf5FileIsNotAD2aDatabase) {
   for (const auto& path : {no_meta, no_schema}) {
     const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     ASSERT_GE(file, 0);
-    const hid_t group = H5Gcreate2(file, path == no_meta ? "data" : "meta", H5P_DEFAULT,
-                                   H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t group =
+        H5Gcreate2(file, path == no_meta ? "data" : "meta", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Gclose(group);
     H5Fclose(file);
   }
@@ -367,6 +375,24 @@ TEST(MetaDatabaseFile, NewerSchemaAsksForAnUpgrade) {
   const Error e = load_error(path);
   EXPECT_EQ(e.kind(), ErrorKind::kBadInput);
   EXPECT_EQ(std::string(e.what()), path + " has schema 2; this d2a reads schema 1: upgrade d2a");
+}
+
+TEST(MetaDatabaseFile, InconsistentContentsAreReportedAsCorrupt) {
+  const auto dir = test::scratch_dir("db_inconsistent");
+  const auto path = (dir / "db.h5").string();
+  sample_database().save(path);
+  // Point a record at an arch that does not exist.
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  const hid_t arch = H5Dopen2(file, "records/arch", H5P_DEFAULT);
+  ASSERT_GE(arch, 0);
+  const std::int32_t values[4] = {0, 1, 2, 99};
+  ASSERT_GE(H5Dwrite(arch, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, values), 0);
+  H5Dclose(arch);
+  H5Fclose(file);
+  const Error e = load_error(path);
+  EXPECT_EQ(e.kind(), ErrorKind::kBadInput);
+  EXPECT_EQ(std::string(e.what()), path + ": corrupt meta-database: record refers to arch 99 of 3");
 }
 
 }  // namespace

@@ -41,8 +41,8 @@ TEST(Nb201Import, ImportKeepsExistingContentsAndReplacesBenchmarks) {
   const auto summary = import_nb201_table(db, tiny_table());
   EXPECT_EQ(summary.archs_added, 2);
   ASSERT_EQ(db.archs().size(), 4u);
-  EXPECT_EQ(db.archs()[0].bench_index, 2);   // filled in
-  EXPECT_EQ(db.archs()[1].bench_index, -1);  // untouched
+  EXPECT_EQ(db.archs()[0].bench_index, 2);                          // filled in
+  EXPECT_EQ(db.archs()[1].bench_index, -1);                         // untouched
   EXPECT_EQ(db.archs()[2].cell, Nb201Cell::from_dense_index(100));  // new, in index order
   EXPECT_EQ(db.archs()[2].bench_index, 0);
   EXPECT_EQ(db.archs()[3].bench_index, 1);

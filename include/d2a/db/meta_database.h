@@ -45,8 +45,8 @@ inline constexpr const char* kUseTrainingAllowed = "training-allowed";
 
 struct DbMeta {
   int schema_version = kMetaDatabaseSchema;
-  std::string created_by;              // d2a version that created the file
-  std::vector<std::string> op_names;   // op code -> name (nb201_op_names())
+  std::string created_by;             // d2a version that created the file
+  std::vector<std::string> op_names;  // op code -> name (nb201_op_names())
 };
 
 struct DbArch {
@@ -60,7 +60,7 @@ struct DbArch {
 struct TaskSplit {
   std::string source_split;  // split of the source dataset it was drawn from ("train", "test")
   std::int32_t per_class = 0;
-  std::int32_t height = 0;   // image shape; 0 when no images are kept
+  std::int32_t height = 0;  // image shape; 0 when no images are kept
   std::int32_t width = 0;
   std::int32_t channels = 0;
   std::vector<std::uint8_t> images;  // [classes, per_class, height, width, channels]
@@ -69,21 +69,21 @@ struct TaskSplit {
 };
 
 struct DbTask {
-  std::string id;                     // unique key (merge joins tasks by it); no '/'
-  std::string source;                 // source dataset: path or name
-  std::vector<std::string> classes;   // class names, the first axis of every split
-  std::uint64_t seed = 0;             // the seed that drew the classes and images
-  std::string feature_extractor;      // id of the extractor that made the features ("" none)
+  std::string id;                           // unique key (merge joins tasks by it); no '/'
+  std::string source;                       // source dataset: path or name
+  std::vector<std::string> classes;         // class names, the first axis of every split
+  std::uint64_t seed = 0;                   // the seed that drew the classes and images
+  std::string feature_extractor;            // id of the extractor that made the features ("" none)
   std::map<std::string, TaskSplit> splits;  // by split name, e.g. "train", "test"
 };
 
 struct DbRecord {
-  std::int32_t task = 0;       // position in MetaDatabase::tasks()
-  std::int32_t arch = 0;       // position in MetaDatabase::archs()
-  float accuracy = 0;          // test accuracy in percent
-  float train_seconds = 0;     // wall time of the training run
-  std::uint8_t budget = 0;     // DbBudget::id
-  std::int32_t seed = 0;       // training seed
+  std::int32_t task = 0;    // position in MetaDatabase::tasks()
+  std::int32_t arch = 0;    // position in MetaDatabase::archs()
+  float accuracy = 0;       // test accuracy in percent
+  float train_seconds = 0;  // wall time of the training run
+  std::uint8_t budget = 0;  // DbBudget::id
+  std::int32_t seed = 0;    // training seed
 };
 
 // A named training recipe. The JSON text is the whole recipe; the numbers are its main fields,
@@ -127,10 +127,11 @@ class MetaDatabase {
   // meta-database, a newer schema than kMetaDatabaseSchema, or inconsistent contents.
   static MetaDatabase load(const std::string& path);
 
-  // Writes the whole database atomically: into `path.tmp-<pid>` in the same folder, flushed,
-  // closed and fsynced, then renamed over `path`. On any failure the temporary file is removed,
-  // `path` keeps its previous contents, and d2a::Error is thrown: bad input when the folder is
-  // missing or not writable, a runtime failure when the disk refuses the write.
+  // Writes the whole database atomically: the HDF5 file is built in memory, written to
+  // `path.tmp-<pid>` in the same folder, fsynced and renamed over `path`. On any failure the
+  // temporary file is removed, `path` keeps its previous contents, and d2a::Error is thrown with
+  // one line naming `path`: bad input when the folder is missing or not writable, a runtime
+  // failure when the disk refuses the write (full, file too large, I/O error).
   void save(const std::string& path) const;
 
   const DbMeta& meta() const { return meta_; }
