@@ -1,6 +1,7 @@
 // MetaDatabase <-> HDF5 file (the layout is documented in include/d2a/db/meta_database.h).
 #include <algorithm>
 #include <filesystem>
+#include <type_traits>
 
 #include "atomic_file.h"
 #include "d2a/db/meta_database.h"
@@ -12,6 +13,32 @@ namespace {
 
 namespace fs = std::filesystem;
 using h5::Handle;
+
+// Tables (records, budgets) are stored as one 1-D dataset per struct field.
+template <class Row, class T>
+void write_field(hid_t group, const std::string& name, const std::vector<Row>& rows,
+                 T Row::*field) {
+  std::vector<T> column;
+  column.reserve(rows.size());
+  for (const auto& row : rows) column.push_back(row.*field);
+  if constexpr (std::is_same_v<T, std::string>) {
+    h5::write_strings(group, name, column);
+  } else {
+    h5::write_column(group, name, column);
+  }
+}
+
+// Fills field `field` of every row (rows already sized) from its column.
+template <class Row, class T>
+void read_field(hid_t group, const std::string& name, std::vector<Row>& rows, T Row::*field) {
+  std::vector<T> column;
+  if constexpr (std::is_same_v<T, std::string>) {
+    column = h5::read_strings(group, name, rows.size());
+  } else {
+    column = h5::read_column<T>(group, name, rows.size());
+  }
+  for (std::size_t i = 0; i < rows.size(); ++i) rows[i].*field = std::move(column[i]);
+}
 
 // ---- writing ----------------------------------------------------------------------------
 
@@ -68,53 +95,26 @@ void write_task(hid_t tasks_group, int index, const DbTask& task) {
 
 void write_records(hid_t file, const std::vector<DbRecord>& records) {
   const Handle group = h5::create_group(file, "records");
-  std::vector<std::int32_t> task, arch, seed;
-  std::vector<float> accuracy, train_seconds;
-  std::vector<std::uint8_t> budget;
-  for (const auto& r : records) {
-    task.push_back(r.task);
-    arch.push_back(r.arch);
-    accuracy.push_back(r.accuracy);
-    train_seconds.push_back(r.train_seconds);
-    budget.push_back(r.budget);
-    seed.push_back(r.seed);
-  }
-  h5::write_column(group, "task", task);
-  h5::write_column(group, "arch", arch);
-  h5::write_column(group, "accuracy", accuracy);
-  h5::write_column(group, "train_seconds", train_seconds);
-  h5::write_column(group, "budget", budget);
-  h5::write_column(group, "seed", seed);
+  write_field(group, "task", records, &DbRecord::task);
+  write_field(group, "arch", records, &DbRecord::arch);
+  write_field(group, "accuracy", records, &DbRecord::accuracy);
+  write_field(group, "train_seconds", records, &DbRecord::train_seconds);
+  write_field(group, "budget", records, &DbRecord::budget);
+  write_field(group, "seed", records, &DbRecord::seed);
 }
 
 void write_budgets(hid_t file, const std::vector<DbBudget>& budgets) {
   const Handle group = h5::create_group(file, "budgets");
-  std::vector<std::uint8_t> id;
-  std::vector<std::string> name, recipe;
-  std::vector<std::int32_t> epochs, channels, cells, batch_size, image_size, images_per_class;
-  std::vector<double> lr;
-  for (const auto& b : budgets) {
-    id.push_back(b.id);
-    name.push_back(b.name);
-    recipe.push_back(b.recipe_json);
-    epochs.push_back(b.epochs);
-    channels.push_back(b.channels);
-    cells.push_back(b.cells);
-    lr.push_back(b.lr);
-    batch_size.push_back(b.batch_size);
-    image_size.push_back(b.image_size);
-    images_per_class.push_back(b.images_per_class);
-  }
-  h5::write_column(group, "id", id);
-  h5::write_strings(group, "name", name);
-  h5::write_strings(group, "recipe", recipe);
-  h5::write_column(group, "epochs", epochs);
-  h5::write_column(group, "channels", channels);
-  h5::write_column(group, "cells", cells);
-  h5::write_column(group, "lr", lr);
-  h5::write_column(group, "batch_size", batch_size);
-  h5::write_column(group, "image_size", image_size);
-  h5::write_column(group, "images_per_class", images_per_class);
+  write_field(group, "id", budgets, &DbBudget::id);
+  write_field(group, "name", budgets, &DbBudget::name);
+  write_field(group, "recipe", budgets, &DbBudget::recipe_json);
+  write_field(group, "epochs", budgets, &DbBudget::epochs);
+  write_field(group, "channels", budgets, &DbBudget::channels);
+  write_field(group, "cells", budgets, &DbBudget::cells);
+  write_field(group, "lr", budgets, &DbBudget::lr);
+  write_field(group, "batch_size", budgets, &DbBudget::batch_size);
+  write_field(group, "image_size", budgets, &DbBudget::image_size);
+  write_field(group, "images_per_class", budgets, &DbBudget::images_per_class);
 }
 
 void write_benchmarks(hid_t file, const std::vector<DbBenchmark>& benchmarks) {
@@ -234,38 +234,29 @@ std::vector<DbTask> read_tasks(hid_t file) {
 
 std::vector<DbBudget> read_budgets(hid_t file) {
   const Handle group = h5::open_group(file, "budgets");
-  const std::size_t n = column_length(group, "id");
-  const auto id = h5::read_column<std::uint8_t>(group, "id", n);
-  const auto name = h5::read_strings(group, "name", n);
-  const auto recipe = h5::read_strings(group, "recipe", n);
-  const auto epochs = h5::read_column<std::int32_t>(group, "epochs", n);
-  const auto channels = h5::read_column<std::int32_t>(group, "channels", n);
-  const auto cells = h5::read_column<std::int32_t>(group, "cells", n);
-  const auto lr = h5::read_column<double>(group, "lr", n);
-  const auto batch_size = h5::read_column<std::int32_t>(group, "batch_size", n);
-  const auto image_size = h5::read_column<std::int32_t>(group, "image_size", n);
-  const auto images_per_class = h5::read_column<std::int32_t>(group, "images_per_class", n);
-  std::vector<DbBudget> budgets(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    budgets[i] = {id[i],    name[i], recipe[i],     epochs[i],     channels[i],
-                  cells[i], lr[i],   batch_size[i], image_size[i], images_per_class[i]};
-  }
+  std::vector<DbBudget> budgets(column_length(group, "id"));
+  read_field(group, "id", budgets, &DbBudget::id);
+  read_field(group, "name", budgets, &DbBudget::name);
+  read_field(group, "recipe", budgets, &DbBudget::recipe_json);
+  read_field(group, "epochs", budgets, &DbBudget::epochs);
+  read_field(group, "channels", budgets, &DbBudget::channels);
+  read_field(group, "cells", budgets, &DbBudget::cells);
+  read_field(group, "lr", budgets, &DbBudget::lr);
+  read_field(group, "batch_size", budgets, &DbBudget::batch_size);
+  read_field(group, "image_size", budgets, &DbBudget::image_size);
+  read_field(group, "images_per_class", budgets, &DbBudget::images_per_class);
   return budgets;
 }
 
 std::vector<DbRecord> read_records(hid_t file) {
   const Handle group = h5::open_group(file, "records");
-  const std::size_t n = column_length(group, "task");
-  const auto task = h5::read_column<std::int32_t>(group, "task", n);
-  const auto arch = h5::read_column<std::int32_t>(group, "arch", n);
-  const auto accuracy = h5::read_column<float>(group, "accuracy", n);
-  const auto train_seconds = h5::read_column<float>(group, "train_seconds", n);
-  const auto budget = h5::read_column<std::uint8_t>(group, "budget", n);
-  const auto seed = h5::read_column<std::int32_t>(group, "seed", n);
-  std::vector<DbRecord> records(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    records[i] = {task[i], arch[i], accuracy[i], train_seconds[i], budget[i], seed[i]};
-  }
+  std::vector<DbRecord> records(column_length(group, "task"));
+  read_field(group, "task", records, &DbRecord::task);
+  read_field(group, "arch", records, &DbRecord::arch);
+  read_field(group, "accuracy", records, &DbRecord::accuracy);
+  read_field(group, "train_seconds", records, &DbRecord::train_seconds);
+  read_field(group, "budget", records, &DbRecord::budget);
+  read_field(group, "seed", records, &DbRecord::seed);
   return records;
 }
 
