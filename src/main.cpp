@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   d2a::cli::Action action;
   d2a::cli::add_space_command(app, action);
   d2a::cli::add_lookup_command(app, action);
+  d2a::cli::add_db_command(app, action);
 
   try {
     app.parse(argc, argv);

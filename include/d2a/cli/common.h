@@ -41,5 +41,6 @@ std::shared_ptr<CommonOptions> set_action(CLI::App* command, Action& action, Bod
 // One registration function per subcommand file in src/cli/.
 void add_space_command(CLI::App& app, Action& action);
 void add_lookup_command(CLI::App& app, Action& action);
+void add_db_command(CLI::App& app, Action& action);
 
 }  // namespace d2a::cli
