@@ -6,45 +6,17 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli_support.h"
 #include "d2a/db/meta_database.h"
 #include "d2a/space/nb201.h"
-#include "test_support.h"
 
 namespace d2a {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct RunResult {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Runs `d2a <args>` with stdout and stderr captured in files under `dir`.
-RunResult run_d2a(const fs::path& dir, const std::string& args) {
-  const auto out = dir / "stdout.txt";
-  const auto err = dir / "stderr.txt";
-  const std::string command = std::string("\"") + D2A_EXECUTABLE + "\" " + args + " >\"" +
-                              out.string() + "\" 2>\"" + err.string() + "\"";
-  const int raw = std::system(command.c_str());
-  RunResult result;
-  result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  result.out = read_text(out);
-  result.err = read_text(err);
-  return result;
-}
-
-int count_lines(const std::string& text) {
-  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
-}
+using test::count_lines;
+using test::run_d2a;
 
 // A complete table in the 12-epoch layout with made-up accuracies (cell i in dense order has
 // benchmark index i), so the CLI can be tested without the shared data.
@@ -65,8 +37,8 @@ TEST(DbCommand, ImportIntoNewFileThenInfoAsJson) {
   const auto dir = test::scratch_dir("cli_db_import");
   const auto table = write_fake_12ep_table(dir);
   const auto db = dir / "DB.h5";
-  const RunResult import = run_d2a(dir, "db import-benchmark --nb201 \"" + table.string() +
-                                            "\" --out \"" + db.string() + "\" --json");
+  const test::CommandResult import = run_d2a(
+      {"db", "import-benchmark", "--nb201", table.string(), "--out", db.string(), "--json"});
   ASSERT_EQ(import.status, 0) << import.err;
   const auto imported = nlohmann::json::parse(import.out);
   EXPECT_EQ(imported["archs"], 15625);
@@ -74,7 +46,7 @@ TEST(DbCommand, ImportIntoNewFileThenInfoAsJson) {
   EXPECT_EQ(imported["updated_existing"], false);
   EXPECT_EQ(imported["benchmarks"].size(), 6u);
 
-  const RunResult info = run_d2a(dir, "db info \"" + db.string() + "\" --json");
+  const test::CommandResult info = run_d2a({"db", "info", db.string(), "--json"});
   ASSERT_EQ(info.status, 0) << info.err;
   const auto described = nlohmann::json::parse(info.out);
   EXPECT_EQ(described["schema_version"], kMetaDatabaseSchema);
@@ -111,8 +83,8 @@ TEST(DbCommand, ImportIntoAnExistingDatabaseKeepsItsContents) {
   existing.save(db.string());
 
   const auto table = write_fake_12ep_table(dir);
-  const RunResult import = run_d2a(
-      dir, "db import-benchmark --nb201 \"" + table.string() + "\" --out \"" + db.string() + "\"");
+  const test::CommandResult import =
+      run_d2a({"db", "import-benchmark", "--nb201", table.string(), "--out", db.string()});
   ASSERT_EQ(import.status, 0) << import.err;
   EXPECT_NE(import.out.find("Updated"), std::string::npos) << import.out;
 
@@ -124,7 +96,7 @@ TEST(DbCommand, ImportIntoAnExistingDatabaseKeepsItsContents) {
   EXPECT_EQ(back.records()[0].accuracy, 42);
   EXPECT_EQ(back.tasks().at(0).source, "somewhere");
 
-  const RunResult info = run_d2a(dir, "db info \"" + db.string() + "\"");
+  const test::CommandResult info = run_d2a({"db", "info", db.string()});
   ASSERT_EQ(info.status, 0) << info.err;
   EXPECT_NE(info.out.find("budget 0 tiny: 1 records"), std::string::npos) << info.out;
   EXPECT_NE(info.out.find("task source somewhere: 1 tasks"), std::string::npos) << info.out;
@@ -135,7 +107,7 @@ TEST(DbCommand, InfoOnABadFileExitsTwoWithOneLine) {
   const auto bad = dir / "bad.h5";
   std::ofstream(bad) << "not hdf5 at all\n";
   for (const auto& path : {bad, dir / "missing.h5"}) {
-    const RunResult info = run_d2a(dir, "db info \"" + path.string() + "\" --json");
+    const test::CommandResult info = run_d2a({"db", "info", path.string(), "--json"});
     EXPECT_EQ(info.status, 2) << info.err;
     EXPECT_EQ(count_lines(info.err), 1) << info.err;
     EXPECT_NE(info.err.find(path.string()), std::string::npos) << info.err;
@@ -146,9 +118,9 @@ TEST(DbCommand, InfoOnABadFileExitsTwoWithOneLine) {
 TEST(DbCommand, ImportOfABadTableExitsTwoAndWritesNothing) {
   const auto dir = test::scratch_dir("cli_db_bad_table");
   std::ofstream(dir / "table.csv") << "a,b\n1,2\n";
-  const RunResult import =
-      run_d2a(dir, "db import-benchmark --nb201 \"" + (dir / "table.csv").string() + "\" --out \"" +
-                       (dir / "DB.h5").string() + "\"");
+  const test::CommandResult import =
+      run_d2a({"db", "import-benchmark", "--nb201", (dir / "table.csv").string(), "--out",
+               (dir / "DB.h5").string()});
   EXPECT_EQ(import.status, 2);
   EXPECT_EQ(count_lines(import.err), 1) << import.err;
   EXPECT_FALSE(fs::exists(dir / "DB.h5"));
@@ -156,7 +128,7 @@ TEST(DbCommand, ImportOfABadTableExitsTwoAndWritesNothing) {
 
 TEST(DbCommand, DbNeedsASubcommand) {
   const auto dir = test::scratch_dir("cli_db_bare");
-  EXPECT_EQ(run_d2a(dir, "db").status, 2);
+  EXPECT_EQ(run_d2a({"db"}).status, 2);
 }
 
 }  // namespace
