@@ -50,6 +50,9 @@ std::int64_t num_batches(std::int64_t n, int batch_size) {
 EvalResult evaluate(Nb201Network& network, const TrainData& data, int batch_size,
                     torch::Device device) {
   check_data(data, "evaluation");
+  if (batch_size <= 0) {
+    throw bad_input("evaluation batch size " + std::to_string(batch_size) + " (must be positive)");
+  }
   torch::NoGradGuard no_grad;
   network->eval();
   const std::int64_t n = data.images.size(0);

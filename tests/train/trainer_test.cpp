@@ -111,6 +111,8 @@ TEST(Trainer, RejectsMalformedData) {
   EXPECT_THROW(train_and_evaluate(kCell, good, small_test, b, 0), Error);  // 16x16 vs 8x8
   TrainData two_channels{good.images.narrow(1, 0, 2).contiguous(), good.labels};
   EXPECT_THROW(train_and_evaluate(kCell, two_channels, two_channels, b, 0), Error);
+  Nb201Network net(Nb201NetworkOptions(kCell, b.macro_config(3, 3)));
+  EXPECT_THROW(evaluate(net, good, 0), Error);
 }
 
 }  // namespace
