@@ -1,0 +1,53 @@
+#pragma once
+// Named training budgets: the recipe, the network size and the amount of data that together say
+// what one accuracy number means. The meta-database stores each record's budget; reduced budgets
+// are named here, never silent changes. No torch here.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "d2a/space/nb201_cost.h"
+#include "d2a/train/recipe.h"
+
+namespace d2a {
+
+struct Budget {
+  std::string name;
+  std::string description;  // one line, for --help and the database
+  TrainRecipe recipe;
+  int channels = 16;        // C of the NAS-Bench-201 network
+  int cells_per_stage = 5;  // N
+  int image_size = 32;      // images are resized to image_size x image_size before training
+  int train_per_class = 0;  // images per class drawn for training; 0 means all available
+  int test_per_class = 0;   // images per class drawn for testing; 0 means all available
+
+  // The network for data with `input_channels` (1 or 3) and `num_classes` classes.
+  Nb201MacroConfig macro_config(int input_channels, int num_classes) const;
+
+  // Throws d2a::Error (bad input) naming the budget and the first field out of range.
+  void validate() const;
+  // {"name", "description", "recipe": {...}, "channels", "cells_per_stage", "image_size",
+  //  "train_per_class", "test_per_class"}; from_json rejects unknown and missing fields (a
+  // recipe's own fields may be missing: they default) and validates.
+  nlohmann::json to_json() const;
+  static Budget from_json(const nlohmann::json& json);
+};
+
+bool operator==(const Budget& a, const Budget& b);
+inline bool operator!=(const Budget& a, const Budget& b) { return !(a == b); }
+bool operator==(const TrainRecipe& a, const TrainRecipe& b);
+inline bool operator!=(const TrainRecipe& a, const TrainRecipe& b) { return !(a == b); }
+
+// The registry, in a fixed order:
+//   nb201-200ep   C16 N5 32x32, 200 epochs, all images: the benchmark's own recipe
+//   nb201-12ep    the same for 12 epochs (the benchmark's short table)
+//   cpu-fast      C8 N1 16x16, 10 epochs over 50 images per class, batch 64, lr 0.05: a few
+//                 seconds per record on 2 cores, for building meta-databases
+//   cpu-fast-4x   cpu-fast with twice the images and twice the epochs, to check how faithfully
+//                 cpu-fast ranks cells
+const std::vector<Budget>& named_budgets();
+std::vector<std::string> budget_names();
+// Throws d2a::Error (bad input) "unknown budget 'x' (valid: nb201-200ep, ...)".
+const Budget& find_budget(const std::string& name);
+
+}  // namespace d2a

@@ -1,0 +1,158 @@
+#include "d2a/train/trainer.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "d2a/error.h"
+#include "d2a/train/augment.h"
+
+namespace d2a {
+namespace {
+
+void check_data(const TrainData& data, const std::string& which) {
+  const std::string what = which + " data: ";
+  if (!data.images.defined() || data.images.dim() != 4) {
+    throw bad_input(what + "images must be [N, C, H, W]");
+  }
+  if (data.images.scalar_type() != torch::kFloat) throw bad_input(what + "images must be float32");
+  if (data.images.size(1) != 1 && data.images.size(1) != 3) {
+    throw bad_input(what + "images must have 1 or 3 channels, not " +
+                    std::to_string(data.images.size(1)));
+  }
+  if (data.images.size(2) < 8 || data.images.size(3) < 8) {
+    throw bad_input(what + "images must be at least 8x8, not " +
+                    std::to_string(data.images.size(2)) + "x" +
+                    std::to_string(data.images.size(3)));
+  }
+  if (!data.labels.defined() || data.labels.dim() != 1 ||
+      data.labels.scalar_type() != torch::kLong) {
+    throw bad_input(what + "labels must be a 1-D int64 tensor");
+  }
+  if (data.labels.size(0) != data.images.size(0) || data.images.size(0) == 0) {
+    throw bad_input(what + std::to_string(data.images.size(0)) + " images but " +
+                    std::to_string(data.labels.size(0)) + " labels (need the same, at least 1)");
+  }
+  if (data.labels.min().item<std::int64_t>() < 0) throw bad_input(what + "negative label");
+}
+
+std::int64_t num_batches(std::int64_t n, int batch_size) {
+  return (n + batch_size - 1) / batch_size;
+}
+
+}  // namespace
+
+EvalResult evaluate(Nb201Network& network, const TrainData& data, int batch_size,
+                    torch::Device device) {
+  check_data(data, "evaluation");
+  if (batch_size <= 0) {
+    throw bad_input("evaluation batch size " + std::to_string(batch_size) + " (must be positive)");
+  }
+  torch::NoGradGuard no_grad;
+  network->eval();
+  const std::int64_t n = data.images.size(0);
+  std::int64_t correct = 0;
+  double loss_sum = 0;
+  for (std::int64_t start = 0; start < n; start += batch_size) {
+    const std::int64_t len = std::min<std::int64_t>(batch_size, n - start);
+    const torch::Tensor x = data.images.narrow(0, start, len).to(device);
+    const torch::Tensor y = data.labels.narrow(0, start, len).to(device);
+    const torch::Tensor logits = network->forward(x);
+    loss_sum += torch::cross_entropy_loss(logits, y, {}, at::Reduction::Sum).item<double>();
+    correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
+  }
+  return {100.0 * static_cast<double>(correct) / static_cast<double>(n),
+          loss_sum / static_cast<double>(n)};
+}
+
+TrainResult train_and_evaluate(const Nb201Cell& cell, const TrainData& train, const TrainData& test,
+                               const Budget& budget, std::uint64_t seed, torch::Device device,
+                               const TrainCallback& progress) {
+  budget.validate();
+  check_data(train, "training");
+  check_data(test, "test");
+  if (train.images.sizes().slice(1) != test.images.sizes().slice(1)) {
+    throw bad_input("training images are " + c10::str(train.images.sizes().slice(1)) +
+                    " but test images are " + c10::str(test.images.sizes().slice(1)));
+  }
+  const TrainRecipe& recipe = budget.recipe;
+  const int num_classes = static_cast<int>(std::max(train.labels.max().item<std::int64_t>(),
+                                                    test.labels.max().item<std::int64_t>())) +
+                          1;
+  Nb201MacroConfig macro =
+      budget.macro_config(static_cast<int>(train.images.size(1)), std::max(num_classes, 2));
+  macro.image_size = static_cast<int>(train.images.size(2));
+
+  torch::manual_seed(seed);
+  std::mt19937_64 rng(seed);
+  TrainResult result;
+  result.seed = seed;
+  result.epochs = recipe.epochs;
+  result.network = Nb201Network(Nb201NetworkOptions(cell, macro));
+  Nb201Network& net = result.network;
+  net->to(device);
+  result.num_parameters = net->num_parameters();
+
+  torch::optim::SGD optimizer(net->parameters(), torch::optim::SGDOptions(recipe.learning_rate)
+                                                     .momentum(recipe.momentum)
+                                                     .nesterov(recipe.nesterov)
+                                                     .weight_decay(recipe.weight_decay));
+  const std::int64_t n = train.images.size(0);
+  const std::int64_t steps_per_epoch = num_batches(n, recipe.batch_size);
+  const std::int64_t total_steps = steps_per_epoch * recipe.epochs;
+  std::vector<std::int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+
+  const auto start = std::chrono::steady_clock::now();
+  std::int64_t step = 0;
+  for (int epoch = 0; epoch < recipe.epochs; ++epoch) {
+    net->train();
+    std::shuffle(order.begin(), order.end(), rng);
+    const torch::Tensor perm = torch::tensor(order, torch::kLong).to(train.images.device());
+    torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().device(device));
+    torch::Tensor correct =
+        torch::zeros({}, torch::TensorOptions().dtype(torch::kLong).device(device));
+    for (std::int64_t b = 0; b < steps_per_epoch; ++b, ++step) {
+      const std::int64_t first = b * recipe.batch_size;
+      const std::int64_t len = std::min<std::int64_t>(recipe.batch_size, n - first);
+      const torch::Tensor idx = perm.narrow(0, first, len);
+      const torch::Tensor x =
+          augment_batch(train.images.index_select(0, idx), recipe, rng).to(device);
+      const torch::Tensor y = train.labels.index_select(0, idx).to(device);
+      const double lr = cosine_learning_rate(recipe, step, total_steps);
+      for (auto& group : optimizer.param_groups()) {
+        static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
+      }
+      optimizer.zero_grad();
+      const torch::Tensor logits = net->forward(x);
+      const torch::Tensor loss = torch::cross_entropy_loss(logits, y);
+      loss.backward();
+      optimizer.step();
+      const torch::Tensor batch_loss = loss.detach();
+      loss_sum += batch_loss * static_cast<double>(len);
+      correct += logits.detach().argmax(1).eq(y).sum();
+      if (progress) {
+        progress({epoch, recipe.epochs, step + 1, total_steps, lr, batch_loss.item<double>()});
+      }
+    }
+    result.train_loss = loss_sum.item<double>() / static_cast<double>(n);
+    result.train_accuracy =
+        100.0 * static_cast<double>(correct.item<std::int64_t>()) / static_cast<double>(n);
+  }
+  result.train_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.images_per_second =
+      static_cast<double>(n) * recipe.epochs / std::max(result.train_seconds, 1e-9);
+
+  const EvalResult eval = evaluate(net, test, recipe.batch_size, device);
+  result.test_accuracy = eval.accuracy;
+  result.test_loss = eval.loss;
+  return result;
+}
+
+}  // namespace d2a

@@ -1,0 +1,84 @@
+#include "d2a/train/budget.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "d2a/error.h"
+
+namespace d2a {
+namespace {
+
+TEST(Budget, RegistryHoldsTheBenchmarkAndCpuBudgets) {
+  const std::vector<std::string> names = budget_names();
+  ASSERT_GE(names.size(), 4u);
+  EXPECT_EQ(names[0], "nb201-200ep");
+  const Budget& full = find_budget("nb201-200ep");
+  EXPECT_EQ(full.channels, 16);
+  EXPECT_EQ(full.cells_per_stage, 5);
+  EXPECT_EQ(full.image_size, 32);
+  EXPECT_EQ(full.recipe.epochs, 200);
+  EXPECT_EQ(full.recipe.batch_size, 256);
+  EXPECT_EQ(full.train_per_class, 0);  // all images
+  EXPECT_EQ(find_budget("nb201-12ep").recipe.epochs, 12);
+  const Budget& fast = find_budget("cpu-fast");
+  EXPECT_EQ(fast.channels, 8);
+  EXPECT_EQ(fast.cells_per_stage, 1);
+  EXPECT_EQ(fast.image_size, 16);
+  const Budget& fast4 = find_budget("cpu-fast-4x");
+  EXPECT_EQ(fast4.train_per_class * fast4.recipe.epochs,
+            4 * fast.train_per_class * fast.recipe.epochs);
+  const Nb201MacroConfig m = fast.macro_config(1, 5);
+  EXPECT_EQ(m.channels, 8);
+  EXPECT_EQ(m.cells_per_stage, 1);
+  EXPECT_EQ(m.image_size, 16);
+  EXPECT_EQ(m.input_channels, 1);
+  EXPECT_EQ(m.num_classes, 5);
+}
+
+TEST(Budget, UnknownNameListsTheValidOnes) {
+  try {
+    find_budget("nb201-201ep");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(e.exit_status(), 2);
+    EXPECT_NE(message.find("nb201-201ep"), std::string::npos) << message;
+    for (const auto& name : budget_names()) {
+      EXPECT_NE(message.find(name), std::string::npos) << message;
+    }
+  }
+}
+
+TEST(Budget, EveryNamedBudgetRoundTripsThroughJson) {
+  for (const Budget& b : named_budgets()) {
+    const nlohmann::json j = b.to_json();
+    const Budget back = Budget::from_json(nlohmann::json::parse(j.dump()));
+    EXPECT_EQ(back, b) << j.dump();
+    EXPECT_EQ(back.to_json(), j);
+    EXPECT_EQ(back.name, b.name);
+    EXPECT_EQ(back.recipe.epochs, b.recipe.epochs);
+  }
+  Budget changed = find_budget("cpu-fast");
+  changed.recipe.horizontal_flip = false;
+  EXPECT_NE(changed, find_budget("cpu-fast"));
+}
+
+TEST(Budget, FromJsonRejectsMissingUnknownAndInvalidFields) {
+  const nlohmann::json good = find_budget("cpu-fast").to_json();
+  nlohmann::json missing = good;
+  missing.erase("channels");
+  EXPECT_THROW(Budget::from_json(missing), Error);
+  nlohmann::json unknown = good;
+  unknown["chanels"] = 8;
+  EXPECT_THROW(Budget::from_json(unknown), Error);
+  nlohmann::json tiny = good;
+  tiny["image_size"] = 4;
+  EXPECT_THROW(Budget::from_json(tiny), Error);
+  nlohmann::json bad_recipe = good;
+  bad_recipe["recipe"]["batch_size"] = 0;
+  EXPECT_THROW(Budget::from_json(bad_recipe), Error);
+}
+
+}  // namespace
+}  // namespace d2a
