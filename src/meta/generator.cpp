@@ -83,13 +83,7 @@ void save_generator(const std::filesystem::path& dir, const Generator& generator
 }
 
 Generator load_generator(const std::filesystem::path& dir) {
-  const nlohmann::json config = read_model_config(dir, kGeneratorKind);
-  const GeneratorOptions options = generator_options_from_json(
-      model_options(config, dir), (dir / kModelConfigFile).string());
-  Generator generator = build_from_config(dir, [&] { return Generator(options); });
-  load_model_weights(dir, *generator);
-  generator->eval();
-  return generator;
+  return load_model_dir<Generator>(dir, kGeneratorKind, generator_options_from_json);
 }
 
 }  // namespace d2a

@@ -77,13 +77,7 @@ void save_predictor(const std::filesystem::path& dir, const Predictor& predictor
 }
 
 Predictor load_predictor(const std::filesystem::path& dir) {
-  const nlohmann::json config = read_model_config(dir, kPredictorKind);
-  const PredictorOptions options = predictor_options_from_json(
-      model_options(config, dir), (dir / kModelConfigFile).string());
-  Predictor predictor = build_from_config(dir, [&] { return Predictor(options); });
-  load_model_weights(dir, *predictor);
-  predictor->eval();
-  return predictor;
+  return load_model_dir<Predictor>(dir, kPredictorKind, predictor_options_from_json);
 }
 
 }  // namespace d2a

@@ -54,4 +54,18 @@ auto build_from_config(const std::filesystem::path& dir, Build build) -> decltyp
   }
 }
 
+// The whole load of a module kind: read and check dir/config.json, parse its "options" with
+// `parse(options_json, config_path)`, build `Holder(options)`, read the weights, switch to eval
+// mode. Holder is a TORCH_MODULE holder.
+template <typename Holder, typename ParseOptions>
+Holder load_model_dir(const std::filesystem::path& dir, const std::string& kind,
+                      ParseOptions parse) {
+  const nlohmann::json config = read_model_config(dir, kind);
+  const auto options = parse(model_options(config, dir), (dir / kModelConfigFile).string());
+  Holder module = build_from_config(dir, [&] { return Holder(options); });
+  load_model_weights(dir, *module);
+  module->eval();
+  return module;
+}
+
 }  // namespace d2a
