@@ -1,6 +1,5 @@
-// d2a db ...: the meta-database commands. Each sub-subcommand is one add_db_<name> function
-// below, registered in add_db_command; a new one (db build, db merge) adds a function and a
-// line there.
+// d2a db ...: the meta-database commands. Each sub-subcommand is one add_db_<name> function,
+// registered in add_db_command; `db build` and `db merge` live in db_build.cpp / db_merge.cpp.
 #include <filesystem>
 #include <map>
 
@@ -155,6 +154,8 @@ void add_db_command(CLI::App& app, Action& action) {
   db->require_subcommand(1);
   add_db_import_benchmark(db, action);
   add_db_info(db, action);
+  add_db_build(db, action);
+  add_db_merge(db, action);
 }
 
 }  // namespace d2a::cli

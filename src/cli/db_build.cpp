@@ -1,0 +1,125 @@
+// d2a db build: train sampled cells on sampled tasks and record their accuracies.
+#include <fstream>
+
+#include "d2a/cli/common.h"
+#include "d2a/error.h"
+#include "d2a/train/budget.h"
+#include "d2a/train/db_builder.h"
+
+namespace d2a::cli {
+namespace {
+
+// "I/N" with 0 <= I < N.
+std::pair<int, int> parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  try {
+    if (slash == std::string::npos) throw std::invalid_argument("no slash");
+    std::size_t used_i = 0, used_n = 0;
+    const int i = std::stoi(text.substr(0, slash), &used_i);
+    const int n = std::stoi(text.substr(slash + 1), &used_n);
+    if (used_i != slash || used_n != text.size() - slash - 1) throw std::invalid_argument("junk");
+    if (n < 1 || i < 0 || i >= n) throw std::out_of_range("range");
+    return {i, n};
+  } catch (const std::exception&) {
+    throw bad_input("--shard '" + text + "': expected I/N with 0 <= I < N (e.g. 0/4 ... 3/4)");
+  }
+}
+
+std::vector<Nb201Cell> read_cells(const std::vector<std::string>& cells, const std::string& file) {
+  std::vector<Nb201Cell> out;
+  for (const auto& c : cells) out.push_back(Nb201Cell::parse(c));
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) throw bad_input(file + ": cannot open the list of cells");
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      if (line.empty() || line[0] == '#') continue;
+      try {
+        out.push_back(Nb201Cell::parse(line));
+      } catch (const Error& e) {
+        throw bad_input(file + ":" + std::to_string(number) + ": " + e.what());
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void add_db_build(CLI::App* db, Action& action) {
+  auto* command = db->add_subcommand(
+      "build", "Sample tasks from image data, train sampled cells on them, record accuracies");
+  command->footer(
+      "Task t draws K classes (uniform in [--min-classes, --max-classes]) from source "
+      "t mod (number of --data), then the budget's images per class for training and testing "
+      "(both from the source's train split, disjoint), and --archs-per-task cells uniformly over "
+      "the 6,466 equivalence classes. Every (task, cell) pair is trained under the budget and "
+      "its test accuracy appended. The file is rewritten atomically after every record: kill "
+      "the build at any moment and run the same command with --resume to continue. "
+      "--shard I/N builds only the tasks t with t mod N = I, so N processes (a Slurm array, a "
+      "Kubernetes indexed job, N shells) split the work; join them with `d2a db merge`.");
+  auto o = std::make_shared<DbBuildOptions>();
+  auto shard = std::make_shared<std::string>("0/1");
+  auto cells = std::make_shared<std::vector<std::string>>();
+  auto cells_file = std::make_shared<std::string>();
+  command->add_option("--data", o->data, "Image sources: folders or names (fashion-mnist, digits)")
+      ->required();
+  command->add_option("--out", o->out, "Meta-database to write (.h5)")->required();
+  command->add_option("--tasks", o->tasks, "Tasks in the whole build (all shards)")->required();
+  command->add_option("--archs-per-task", o->archs_per_task, "Cells drawn per task")->required();
+  command->add_option("--arch", *cells, "A cell trained on every task as well (repeatable)");
+  command->add_option("--archs-file", *cells_file,
+                      "File of cells (one per line) trained on "
+                      "every task as well");
+  command->add_option("--min-classes", o->min_classes, "Fewest classes per task")
+      ->capture_default_str();
+  command->add_option("--max-classes", o->max_classes, "Most classes per task")
+      ->capture_default_str();
+  command->add_option("--budget", o->budget, "Training budget")
+      ->check(CLI::IsMember(budget_names()))
+      ->capture_default_str();
+  command->add_option("--epochs", o->epochs,
+                      "Train this many epochs instead of the budget's "
+                      "(stored as budget <name>-<E>ep)");
+  command->add_flag("--no-flip", o->no_flip,
+                    "No horizontal flips (glyphs, digits); stored as "
+                    "budget <name>-noflip");
+  command->add_option("--shard", *shard, "Build shard I of N (0-based)")->capture_default_str();
+  command->add_flag("--resume", o->resume, "Continue an existing --out");
+  set_action(
+      command, action,
+      [o, shard, cells, cells_file](const CommonOptions& options, const std::string& device) {
+        std::tie(o->shard_index, o->shard_count) = parse_shard(*shard);
+        o->extra_cells = read_cells(*cells, *cells_file);
+        o->seed = options.seed;
+        o->device = device;
+        o->quiet = options.json;
+        const DbBuildSummary s = build_meta_database(*o);
+        const nlohmann::json result = {
+            {"out", s.out},
+            {"budget", s.budget},
+            {"shard", *shard},
+            {"seed", o->seed},
+            {"tasks", s.tasks},
+            {"records_added", s.records_added},
+            {"records_skipped", s.records_skipped},
+            {"records_total", s.records_total},
+            {"seconds", s.seconds},
+            {"train_seconds", s.train_seconds},
+            {"seconds_per_record", s.records_added > 0 ? s.train_seconds / s.records_added : 0.0},
+        };
+        print_result(options, result, [&](std::ostream& out) {
+          out << s.out << ": " << s.records_added << " records added, " << s.records_skipped
+              << " already there, " << s.records_total << " in total (shard " << *shard << ", "
+              << s.tasks << " tasks, budget " << s.budget << ", seed " << o->seed << ")\n"
+              << "  " << s.seconds << " s wall, "
+              << (s.records_added > 0 ? s.train_seconds / s.records_added : 0.0)
+              << " s of training per record\n";
+        });
+        return 0;
+      });
+}
+
+}  // namespace d2a::cli

@@ -1,0 +1,202 @@
+// `d2a db build` and `d2a db merge` as real processes on real data (Debian's 8x8 digits):
+// sharding, merging, resuming after a kill, and the refusals.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+#include <tuple>
+
+#include "cli_support.h"
+#include "d2a/data/digits.h"
+#include "d2a/db/meta_database.h"
+#include "d2a/error.h"
+
+namespace d2a {
+namespace {
+
+using test::run_d2a;
+
+bool have_digits() { return std::filesystem::exists(kSklearnDigitsPath); }
+#define REQUIRE_DIGITS() \
+  if (!have_digits()) GTEST_SKIP() << "not installed: " << kSklearnDigitsPath << " (python3-sklearn)"
+
+// A small build: 3 tasks x 2 drawn cells + 1 fixed cell, 1 epoch, one thread (determinism).
+std::vector<std::string> build_args(const std::filesystem::path& out, const std::string& shard,
+                                    int tasks = 3) {
+  return {"db", "build", "--data", "digits", "--out", out.string(), "--tasks",
+          std::to_string(tasks), "--archs-per-task", "2", "--arch",
+          "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|none~0|none~1|nor_conv_1x1~2|",
+          "--min-classes", "3", "--max-classes", "5", "--budget", "cpu-fast", "--epochs", "1",
+          "--no-flip", "--shard", shard, "--seed", "11", "--threads", "1", "--json"};
+}
+
+// Records as comparable values, independent of the order tasks and archs were stored in.
+using RecordKey = std::tuple<std::string, std::string, std::string, std::int32_t, float>;
+std::set<RecordKey> record_set(const MetaDatabase& db) {
+  std::set<RecordKey> out;
+  for (const DbRecord& r : db.records()) {
+    out.emplace(db.tasks()[r.task].id, db.archs()[r.arch].cell.str(),
+                db.find_budget_by_id(r.budget)->name, r.seed, r.accuracy);
+  }
+  return out;
+}
+std::map<std::string, DbTask> task_map(const MetaDatabase& db) {
+  std::map<std::string, DbTask> out;
+  for (const DbTask& t : db.tasks()) out.emplace(t.id, t);
+  return out;
+}
+
+std::string command_line(const std::vector<std::string>& args) {
+  std::string line = test::shell_quote(D2A_EXECUTABLE);
+  for (const auto& a : args) line += " " + test::shell_quote(a);
+  return line;
+}
+
+TEST(DbBuild, TwoShardProcessesMergeToTheUnshardedBuild) {
+  REQUIRE_DIGITS();
+  const auto dir = test::scratch_dir("db_build_shards");
+  const auto whole = run_d2a(build_args(dir / "whole.h5", "0/1"), "db_build_whole");
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  EXPECT_EQ(nlohmann::json::parse(whole.out)["records_added"], 9);
+
+  // Both shards at once, as two processes.
+  const std::string both = command_line(build_args(dir / "s0.h5", "0/2")) + " >/dev/null & " +
+                           command_line(build_args(dir / "s1.h5", "1/2")) + " >/dev/null & wait";
+  ASSERT_EQ(std::system(both.c_str()), 0);
+  const auto merged = run_d2a({"db", "merge", "--out", (dir / "merged.h5").string(),
+                               (dir / "s0.h5").string(), (dir / "s1.h5").string()},
+                              "db_build_merge");
+  ASSERT_EQ(merged.status, 0) << merged.err;
+
+  const MetaDatabase a = MetaDatabase::load((dir / "whole.h5").string());
+  const MetaDatabase b = MetaDatabase::load((dir / "merged.h5").string());
+  EXPECT_EQ(MetaDatabase::load((dir / "s0.h5").string()).tasks().size(), 2u);  // tasks 0, 2
+  EXPECT_EQ(MetaDatabase::load((dir / "s1.h5").string()).tasks().size(), 1u);  // task 1
+  EXPECT_EQ(record_set(a).size(), 9u);
+  EXPECT_EQ(record_set(a), record_set(b));  // same cells, seeds and accuracies
+  EXPECT_EQ(task_map(a), task_map(b));      // same classes and images
+}
+
+TEST(DbBuild, MergeRefusesOverlappingAndInconsistentInputs) {
+  REQUIRE_DIGITS();
+  const auto dir = test::scratch_dir("db_build_refuse");
+  ASSERT_EQ(run_d2a(build_args(dir / "a.h5", "0/2", 2), "refuse_a").status, 0);
+  std::filesystem::copy_file(dir / "a.h5", dir / "a_copy.h5");
+  auto overlap = run_d2a({"db", "merge", "--out", (dir / "m1.h5").string(),
+                          (dir / "a.h5").string(), (dir / "a_copy.h5").string()},
+                         "refuse_overlap");
+  EXPECT_EQ(overlap.status, 2);
+  EXPECT_NE(overlap.err.find("overlapping"), std::string::npos) << overlap.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "m1.h5"));
+
+  // Same seed and task ids, other settings: task 0 draws other classes.
+  auto other = build_args(dir / "b.h5", "0/2", 2);
+  other[std::find(other.begin(), other.end(), "--min-classes") - other.begin() + 1] = "5";
+  ASSERT_EQ(run_d2a(other, "refuse_b").status, 0);
+  auto inconsistent = run_d2a({"db", "merge", "--out", (dir / "m2.h5").string(),
+                               (dir / "a.h5").string(), (dir / "b.h5").string()},
+                              "refuse_inconsistent");
+  EXPECT_EQ(inconsistent.status, 2);
+  EXPECT_NE(inconsistent.err.find("differs"), std::string::npos) << inconsistent.err;
+  EXPECT_EQ(test::count_lines(inconsistent.err), 1) << inconsistent.err;
+}
+
+// Kill a real build once it has written a record, resume it, and compare with a build that
+// was never interrupted.
+TEST(DbBuild, ResumesAfterBeingKilledAndLosesNothing) {
+  REQUIRE_DIGITS();
+  const auto dir = test::scratch_dir("db_build_kill");
+  const auto out = dir / "killed.h5";
+  auto args = build_args(out, "0/1", 4);
+  std::vector<std::string> argv_s = {D2A_EXECUTABLE};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    freopen("/dev/null", "w", stdout);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  // Wait for at least one record, then kill without warning.
+  std::size_t seen = 0;
+  for (int i = 0; i < 600 && seen == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    try {
+      seen = MetaDatabase::load(out.string()).records().size();
+    } catch (const Error&) {
+      // not written yet: a reader never sees a half-written file, only none or a whole one
+    }
+  }
+  ASSERT_GT(seen, 0u) << "the build wrote no record in 30 s";
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const std::size_t at_kill = MetaDatabase::load(out.string()).records().size();  // loads cleanly
+  ASSERT_LT(at_kill, 12u) << "the build finished before it could be killed";
+
+  auto resume = args;
+  resume.push_back("--resume");
+  const auto resumed = run_d2a(resume, "db_build_resume");
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  const auto summary = nlohmann::json::parse(resumed.out);
+  EXPECT_EQ(summary["records_skipped"], at_kill);
+  EXPECT_EQ(summary["records_total"], 12);
+
+  ASSERT_EQ(run_d2a(build_args(dir / "straight.h5", "0/1", 4), "db_build_straight").status, 0);
+  const MetaDatabase killed = MetaDatabase::load(out.string());
+  const MetaDatabase straight = MetaDatabase::load((dir / "straight.h5").string());
+  EXPECT_EQ(record_set(killed), record_set(straight));
+  EXPECT_EQ(task_map(killed), task_map(straight));
+}
+
+TEST(DbBuild, BadInputFailsWithOneLineAndKeepsWhatWasWritten) {
+  REQUIRE_DIGITS();
+  const auto dir = test::scratch_dir("db_build_bad");
+  const auto good = dir / "good.h5";
+  ASSERT_EQ(run_d2a(build_args(good, "0/1", 1), "bad_good").status, 0);
+  const auto before = test::read_text(good);
+
+  auto with = [&](std::vector<std::string> args, const std::string& flag, const std::string& v) {
+    auto it = std::find(args.begin(), args.end(), flag);
+    if (it == args.end()) {
+      args.push_back(flag);
+      args.push_back(v);
+    } else {
+      *(it + 1) = v;
+    }
+    return args;
+  };
+  const auto base = build_args(dir / "new.h5", "0/1", 1);
+  struct Case {
+    std::vector<std::string> args;
+    std::string expect;
+  };
+  const std::vector<Case> cases = {
+      {with(base, "--shard", "3/2"), "--shard '3/2'"},
+      {with(base, "--budget", "cpu-slow"), "cpu-slow"},
+      {with(with(base, "--min-classes", "11"), "--max-classes", "12"), "fewer than --min-classes 11"},
+      {with(base, "--arch", "|bogus~0|+|none~0|none~1|+|none~0|none~1|none~2|"), "bogus"},
+      {with(base, "--data", (dir / "missing").string()), "missing"},
+      {with(base, "--out", (dir / "no_such_folder" / "x.h5").string()), "no_such_folder"},
+      {build_args(good, "0/1", 1), "exists; pass --resume"},
+  };
+  for (const Case& c : cases) {
+    const auto r = run_d2a(c.args, "bad_case");
+    EXPECT_EQ(r.status, 2) << c.expect << ": " << r.err;
+    EXPECT_EQ(test::count_lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(test::read_text(good), before);  // the existing database is untouched
+  EXPECT_FALSE(std::filesystem::exists(dir / "new.h5"));
+}
+
+}  // namespace
+}  // namespace d2a
