@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Training images/s of the NAS-Bench-201 cell network: d2a's C++ trainer step against the same
+# network and step in PyTorch's Python API (Debian's python3-torch: the same LibTorch 1.13).
+# Runs C++ and Python alternately, REPEATS times each, on an otherwise idle machine, and prints
+# the median images/s of each and their ratio for three cells.
+#   tools/bench/train_throughput.sh [REPEATS] [extra flags for both, e.g. --channels 16 --size 32]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repeats="${1:-3}"
+shift || true
+dpkg-query -W -f='${Status}' python3-torch 2>/dev/null | grep -q "install ok installed" || {
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-torch >&2
+}
+ninja -C build d2a_bench_train >&2
+cells=(
+  '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|'
+  '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|'
+  '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|'
+)
+args=()
+for c in "${cells[@]}"; do args+=(--cell "$c"); done
+out=$(mktemp)
+for ((r = 0; r < repeats; r++)); do
+  build/d2a_bench_train "${args[@]}" "$@" >> "$out"
+  /usr/bin/python3 tools/bench/train_throughput.py "${args[@]}" "$@" >> "$out"
+done
+/usr/bin/python3 - "$out" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+cfg = rows[0]
+print(f"C={cfg['channels']} N={cfg['cells']} {cfg['size']}x{cfg['size']} batch {cfg['batch']}, "
+      f"{cfg['threads']} threads, median of {len(rows) // 6} runs")
+print(f"{'cell':<100} {'c++ img/s':>10} {'python':>10} {'ratio':>6}")
+for cell in dict.fromkeys(r["cell"] for r in rows):
+    cpp = statistics.median(r["images_per_second"] for r in rows if r["cell"] == cell and r["impl"] == "c++")
+    py = statistics.median(r["images_per_second"] for r in rows if r["cell"] == cell and r["impl"] == "python")
+    print(f"{cell:<100} {cpp:>10.0f} {py:>10.0f} {cpp / py:>6.2f}")
+PY
+rm -f "$out"
