@@ -47,6 +47,12 @@ std::int64_t num_batches(std::int64_t n, int batch_size) {
 
 }  // namespace
 
+void clear_gradients(const std::vector<torch::Tensor>& parameters) {
+  for (const torch::Tensor& p : parameters) {
+    if (p.grad().defined()) p.mutable_grad() = torch::Tensor();
+  }
+}
+
 EvalResult evaluate(Nb201Network& network, const TrainData& data, int batch_size,
                     torch::Device device) {
   check_data(data, "evaluation");
@@ -98,7 +104,8 @@ TrainResult train_and_evaluate(const Nb201Cell& cell, const TrainData& train, co
   net->to(device);
   result.num_parameters = net->num_parameters();
 
-  torch::optim::SGD optimizer(net->parameters(), torch::optim::SGDOptions(recipe.learning_rate)
+  const std::vector<torch::Tensor> parameters = net->parameters();
+  torch::optim::SGD optimizer(parameters, torch::optim::SGDOptions(recipe.learning_rate)
                                                      .momentum(recipe.momentum)
                                                      .nesterov(recipe.nesterov)
                                                      .weight_decay(recipe.weight_decay));
@@ -128,7 +135,7 @@ TrainResult train_and_evaluate(const Nb201Cell& cell, const TrainData& train, co
       for (auto& group : optimizer.param_groups()) {
         static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
       }
-      optimizer.zero_grad();
+      clear_gradients(parameters);
       const torch::Tensor logits = net->forward(x);
       const torch::Tensor loss = torch::cross_entropy_loss(logits, y);
       loss.backward();

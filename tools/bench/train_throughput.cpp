@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "d2a/nn/nb201_network.h"
+#include "d2a/train/trainer.h"
 
 int main(int argc, char** argv) {
   std::vector<std::string> cells;
@@ -43,13 +44,14 @@ int main(int argc, char** argv) {
     macro.input_channels = in_channels;
     macro.num_classes = classes;
     d2a::Nb201Network net(d2a::Nb201NetworkOptions(d2a::Nb201Cell::parse(text), macro));
-    torch::optim::SGD opt(net->parameters(),
+    const std::vector<torch::Tensor> params = net->parameters();
+    torch::optim::SGD opt(params,
                           torch::optim::SGDOptions(0.1).momentum(0.9).nesterov(true).weight_decay(5e-4));
     net->train();
     auto start = std::chrono::steady_clock::now();
     for (int step = 0; step < warmup + steps; ++step) {
       if (step == warmup) start = std::chrono::steady_clock::now();
-      opt.zero_grad();
+      d2a::clear_gradients(params);  // what d2a's trainer does (see trainer.h)
       auto loss = torch::nn::functional::cross_entropy(net->forward(x), y);
       loss.backward();
       opt.step();
