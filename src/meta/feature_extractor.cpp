@@ -229,7 +229,12 @@ FeatureExtractor FeatureExtractor::load(const std::string& path) {
 FeatureExtractor FeatureExtractor::random_cnn(int dim, std::uint64_t seed) {
   FeatureCnnOptions options;
   options.feature_dim(dim);
+  // The modules' own initialisation draws from torch's global generator; put its state back so
+  // that random_cnn has no side effect on the caller's random stream.
+  at::Generator global = at::detail::getDefaultCPUGenerator();
+  const torch::Tensor global_state = global.get_state();
   FeatureCnn cnn(options);
+  global.set_state(global_state);
   at::Generator generator = at::detail::createCPUGenerator(seed);
   torch::NoGradGuard no_grad;
   for (auto& item : cnn->named_parameters()) {

@@ -80,6 +80,7 @@ void MetaTrainOptions::validate() const {
   check(validation_draws >= 1, "validation draws must be >= 1");
   check(generator_top_k >= 1, "generator top-k must be >= 1");
   check(bench_weight >= 0, "benchmark weight must be >= 0");
+  check(gradient_clip >= 0, "gradient clip must be >= 0");
   check(graph_hidden >= 1 && graph_hidden <= 4096, "graph hidden width must be in [1, 4096]");
 }
 
@@ -95,6 +96,7 @@ nlohmann::json MetaTrainOptions::to_json() const {
           {"train_generator", train_generator},
           {"bench_weight", bench_weight},
           {"graph_hidden", graph_hidden},
+          {"gradient_clip", gradient_clip},
           {"seed", seed}};
 }
 
@@ -250,6 +252,7 @@ double MetaTrainer::generator_step(const std::vector<int>& pairs, std::mt19937_6
   if (train) {
     generator_optimizer_->zero_grad();
     total.backward();
+    if (options_.gradient_clip > 0) torch::nn::utils::clip_grad_norm_(generator_->parameters(), options_.gradient_clip);
     generator_optimizer_->step();
   }
   return total.item<double>();
@@ -296,6 +299,7 @@ MetaEpochReport MetaTrainer::train_epoch() {
     }
     predictor_optimizer_->zero_grad();
     loss.backward();
+    if (options_.gradient_clip > 0) torch::nn::utils::clip_grad_norm_(predictor_->parameters(), options_.gradient_clip);
     predictor_optimizer_->step();
   }
   report.predictor_loss = loss_sum / std::max(steps, 1);

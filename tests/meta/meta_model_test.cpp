@@ -37,7 +37,7 @@ TEST(MetaModel, SaveLoadRoundTrip) {
   const auto dir = test::meta_scratch_dir("meta_model_roundtrip") / "model";
   MetaModel model = small_model(1);
   save_meta_model(dir.string(), model, "# card\n");
-  const MetaModel loaded = load_meta_model(dir.string());
+  MetaModel loaded = load_meta_model(dir.string());
   EXPECT_EQ(loaded.extractor.id(), model.extractor.id());
   EXPECT_EQ(loaded.accuracy_mean, 71.5);
   EXPECT_EQ(loaded.accuracy_std, 4.25);

@@ -21,7 +21,8 @@ const MetaDatabase& synthetic_db() {
   return db;
 }
 
-const MetaTrainingSet& synthetic_set() {
+// Features through a random CNN, as meta-train extracts them.
+const MetaTrainingSet& extracted_set() {
   static const MetaTrainingSet set = [] {
     MetaTrainingSet s;
     add_database(s, synthetic_db(), "synthetic", FeatureExtractor::random_cnn(16, 1));
@@ -30,10 +31,26 @@ const MetaTrainingSet& synthetic_set() {
   return set;
 }
 
+// The same records over features where the task type is a clear direction (+-1 on every
+// dimension, plus unit noise): what a good extractor makes of bright and dark images. Keeps the
+// learning tests short.
+const MetaTrainingSet& synthetic_set() {
+  static const MetaTrainingSet set = [] {
+    MetaTrainingSet s = extracted_set();
+    torch::manual_seed(9);
+    for (std::size_t t = 0; t < s.tasks.size(); ++t) {
+      const float sign = t % 2 == 0 ? 1.0f : -1.0f;
+      s.tasks[t].features = torch::randn(s.tasks[t].features.sizes()) + sign;
+    }
+    return s;
+  }();
+  return set;
+}
+
 MetaTrainOptions small_options() {
   MetaTrainOptions o;
-  o.epochs = 12;
-  o.batch_size = 16;
+  o.epochs = 14;
+  o.batch_size = 8;
   o.learning_rate = 3e-3;
   o.images_per_class = 8;
   o.validation_fraction = 0.34;
@@ -45,7 +62,7 @@ MetaTrainOptions small_options() {
 }
 
 TEST(MetaTrainingSet, ExtractsFeaturesPerTaskAveragesRunsAndCaches) {
-  const MetaTrainingSet& set = synthetic_set();
+  const MetaTrainingSet& set = extracted_set();
   ASSERT_EQ(set.tasks.size(), 12u);
   EXPECT_EQ(set.samples.size(), 12u * 16u);  // the repeated run is averaged into one sample
   EXPECT_EQ(set.feature_dim, 16);
@@ -94,7 +111,9 @@ TEST(MetaTrainer, LowersItsLossAndRanksHeldOutTasksAboveChance) {
   EXPECT_LT(h.back().generator_loss, h.front().generator_loss);
   double best = -1;
   for (const auto& r : h) best = std::max(best, r.validation_spearman);
-  EXPECT_GT(best, 0.5) << "held-out tasks are ranked no better than chance (0)";
+  // Chance is 0; a predictor blind to the dataset also scores about 0, since the two task types
+  // rank cells in opposite ways.
+  EXPECT_GT(best, 0.6) << "held-out tasks are ranked no better than chance";
   EXPECT_EQ(h[trainer.best_predictor_epoch() - 1].validation_spearman, best);
   EXPECT_GE(trainer.best_generator_epoch(), 1);
   EXPECT_FALSE(trainer.best_predictor()->is_training());

@@ -45,6 +45,7 @@ struct MetaTrainOptions {
   int generator_top_k = 5;
   bool train_generator = true;
   double bench_weight = 1.0;
+  double gradient_clip = 5.0;  // max global gradient norm per step (0 = none)
   int64_t graph_hidden = 512;  // GRU width of the predictor's encoder and the generator's decoder
   std::uint64_t seed = 0;
 
