@@ -15,6 +15,7 @@
 #include "d2a/data/tensor.h"
 #include "d2a/error.h"
 #include "d2a/meta/model_dir.h"
+#include "fnv1a.h"
 #include "json_fields.h"
 
 namespace d2a {
@@ -38,24 +39,6 @@ namespace {
 constexpr const char* kCnnIdPrefix = "d2a-cnn-v1:";
 constexpr int kScriptImageSize = 32;
 constexpr std::int64_t kBatch = 256;
-
-// 64-bit FNV-1a: a stable, dependency-free fingerprint (not a security hash).
-struct Fnv1a {
-  std::uint64_t state = 14695981039346656037ull;
-  void add(const void* data, std::size_t size) {
-    const auto* bytes = static_cast<const unsigned char*>(data);
-    for (std::size_t i = 0; i < size; ++i) {
-      state ^= bytes[i];
-      state *= 1099511628211ull;
-    }
-  }
-  void add(const std::string& text) { add(text.data(), text.size()); }
-  std::string hex() const {
-    char buffer[17];
-    std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(state));
-    return buffer;
-  }
-};
 
 // Hash of every parameter and buffer (name, shape, bytes) and of the input preparation: two
 // extractors with the same id compute the same function.

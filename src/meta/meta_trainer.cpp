@@ -17,6 +17,7 @@
 #include "d2a/meta/cell_batch.h"
 #include "d2a/meta/model_dir.h"
 #include "d2a/meta/rank_correlation.h"
+#include "fnv1a.h"
 
 namespace d2a {
 namespace fs = std::filesystem;
@@ -417,14 +418,9 @@ std::string MetaTrainer::fingerprint() const {
   nlohmann::json options = options_.to_json();
   options.erase("epochs");  // a resumed run may ask for more epochs
   text << options.dump();
-  std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char ch : text.str()) {
-    h ^= ch;
-    h *= 1099511628211ull;
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
+  Fnv1a hash;
+  hash.add(text.str());
+  return hash.hex();
 }
 
 nlohmann::json MetaTrainer::describe() const {

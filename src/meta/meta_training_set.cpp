@@ -8,30 +8,20 @@
 
 #include "d2a/data/task_sampler.h"
 #include "d2a/error.h"
+#include "fnv1a.h"
 
 namespace d2a {
 namespace fs = std::filesystem;
 namespace {
 
-std::uint64_t fnv1a(std::uint64_t state, const void* data, std::size_t size) {
-  const auto* bytes = static_cast<const unsigned char*>(data);
-  for (std::size_t i = 0; i < size; ++i) {
-    state ^= bytes[i];
-    state *= 1099511628211ull;
-  }
-  return state;
-}
-
 std::string cache_key(const DbTask& task, const TaskSplit& split, const std::string& extractor_id) {
-  std::uint64_t h = 14695981039346656037ull;
-  h = fnv1a(h, extractor_id.data(), extractor_id.size());
-  h = fnv1a(h, task.id.data(), task.id.size());
+  Fnv1a hash;
+  hash.add(extractor_id);
+  hash.add(task.id);
   const std::int32_t shape[4] = {split.per_class, split.height, split.width, split.channels};
-  h = fnv1a(h, shape, sizeof shape);
-  h = fnv1a(h, split.images.data(), split.images.size());
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
+  hash.add(shape, sizeof shape);
+  hash.add(split.images.data(), split.images.size());
+  return hash.hex();
 }
 
 torch::Tensor load_cached(const fs::path& path, int64_t classes, int64_t per_class, int dim) {
