@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   d2a::cli::add_lookup_command(app, action);
   d2a::cli::add_db_command(app, action);
   d2a::cli::add_train_command(app, action);
+  d2a::cli::add_features_command(app, action);
+  d2a::cli::add_meta_train_command(app, action);
 
   try {
     app.parse(argc, argv);

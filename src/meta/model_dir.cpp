@@ -57,14 +57,22 @@ void save_model_dir(const fs::path& dir, const torch::nn::Module& module, nlohma
   }
   rename_into_place(weights_tmp, weights);
 
-  const fs::path config_path = dir / kModelConfigFile;
-  const fs::path config_tmp = dir / (std::string(kModelConfigFile) + ".tmp");
+  write_file_atomically(dir / kModelConfigFile, config.dump(2) + "\n");
+}
+
+void write_file_atomically(const fs::path& path, const std::string& text) {
+  fs::path tmp = path;
+  tmp += ".tmp";
   {
-    std::ofstream out(config_tmp, std::ios::binary | std::ios::trunc);
-    out << config.dump(2) << '\n';
-    if (!out.flush()) throw runtime_failure(config_path.string() + ": cannot write");
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) {
+      std::error_code ignored;
+      fs::remove(tmp, ignored);
+      throw runtime_failure(path.string() + ": cannot write");
+    }
   }
-  rename_into_place(config_tmp, config_path);
+  rename_into_place(tmp, path);
 }
 
 nlohmann::json read_model_config(const fs::path& dir, const std::string& expected_kind) {

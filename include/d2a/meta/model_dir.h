@@ -25,6 +25,10 @@ inline constexpr const char* kModelWeightsFile = "weights.pt";
 void save_model_dir(const std::filesystem::path& dir, const torch::nn::Module& module,
                     nlohmann::json config);
 
+// Writes `text` to `path` through a temporary file in the same folder renamed into place.
+// Throws d2a::Error (runtime) when it cannot be written.
+void write_file_atomically(const std::filesystem::path& path, const std::string& text);
+
 // Reads dir/config.json and checks format_version == kModelFormatVersion and kind ==
 // `expected_kind`. Returns the whole object.
 nlohmann::json read_model_config(const std::filesystem::path& dir,

@@ -1,0 +1,278 @@
+// d2a meta-train: meta-train MetaD2A (set encoders, generator, predictor) on meta-databases and
+// write a meta-model directory (meta/meta_model.h) that `d2a suggest` reads.
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "d2a/bench/nb201_table.h"
+#include "d2a/cli/common.h"
+#include "d2a/db/meta_database.h"
+#include "d2a/error.h"
+#include "d2a/meta/bench_columns.h"
+#include "d2a/meta/meta_model.h"
+#include "d2a/meta/meta_trainer.h"
+#include "d2a/progress.h"
+#include "d2a/version.h"
+
+namespace d2a::cli {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kDefaultFeatures = "models/features";
+
+struct MetaTrainCommandOptions {
+  std::vector<std::string> databases;
+  std::string out;
+  std::string features = kDefaultFeatures;
+  std::string bench_columns;
+  std::string bench;
+  bool resume = false;
+  bool no_generator = false;
+  MetaTrainOptions train;
+};
+
+// Every check that needs no heavy reading, before any work starts.
+std::vector<std::string> validate(const MetaTrainCommandOptions& o) {
+  for (const auto& db : o.databases) {
+    if (!fs::is_regular_file(db)) throw bad_input(db + ": no such meta-database");
+  }
+  if (!fs::exists(o.features)) {
+    throw bad_input(o.features + ": no such feature extractor (train one with `d2a features train`, "
+                    "or pass --features DIR_OR_TORCHSCRIPT_FILE)");
+  }
+  std::vector<std::string> columns;
+  if (!o.bench_columns.empty()) {
+    columns = parse_bench_column_list(o.bench_columns);
+    for (const auto& c : columns) {
+      if (is_held_out_metric(c)) {
+        throw bad_input("--bench-columns: refusing '" + c +
+                        "': CIFAR-10 is the held-out target, nothing that trains a model may read "
+                        "its accuracies (use cifar100-* or imagenet16-120-*)");
+      }
+    }
+    if (o.bench.empty()) throw bad_input("--bench-columns needs --bench TABLE.csv (a NAS-Bench-201 accuracy table)");
+    if (!fs::is_regular_file(o.bench)) throw bad_input(o.bench + ": no such benchmark table");
+  } else if (!o.bench.empty()) {
+    throw bad_input("--bench given without --bench-columns (name the columns to learn from)");
+  }
+  const fs::path checkpoint = fs::path(o.out) / "checkpoint";
+  if (!o.resume && (fs::exists(checkpoint) || fs::exists(checkpoint.string() + ".old"))) {
+    throw bad_input(o.out + ": holds a meta-training checkpoint; pass --resume to continue it or "
+                    "choose another --out");
+  }
+  o.train.validate();
+  return columns;
+}
+
+std::string command_line(const MetaTrainCommandOptions& o, const CommonOptions& common) {
+  std::ostringstream line;
+  line << "d2a meta-train --db";
+  for (const auto& db : o.databases) line << ' ' << db;
+  line << " --out " << o.out << " --features " << o.features << " --epochs " << o.train.epochs
+       << " --lr " << o.train.learning_rate << " --batch-size " << o.train.batch_size
+       << " --images-per-class " << o.train.images_per_class << " --val-fraction "
+       << o.train.validation_fraction << " --top-k " << o.train.generator_top_k << " --hidden "
+       << o.train.graph_hidden << " --seed " << common.seed;
+  if (!o.bench_columns.empty()) {
+    line << " --bench " << o.bench << " --bench-columns " << o.bench_columns << " --bench-weight "
+         << o.train.bench_weight;
+  }
+  if (o.no_generator) line << " --no-generator";
+  return line.str();
+}
+
+std::string model_card(const nlohmann::json& training, const MetaTrainer& trainer) {
+  const auto& d = training["data"];
+  std::ostringstream card;
+  card << "# d2a meta-model (MetaD2A)\n\n"
+       << "Reads a dataset (per-image features -> set encoder) and scores or generates "
+          "NAS-Bench-201 cells for it. Written by `d2a meta-train` (d2a "
+       << kVersion << ").\n\n## Data\n\n";
+  for (const auto& db : training["databases"]) {
+    card << "- meta-database `" << db["path"].get<std::string>() << "`: " << db["tasks"] << " tasks, "
+         << db["records"] << " records\n";
+  }
+  card << "- tasks used: " << d["tasks"] << " (" << d["train_tasks"] << " for training, "
+       << d["validation_tasks"].size() << " held out for validation: ";
+  for (std::size_t i = 0; i < d["validation_tasks"].size(); ++i) {
+    card << (i ? ", " : "") << d["validation_tasks"][i].get<std::string>();
+  }
+  card << ")\n- feature extractor: `" << d["feature_extractor"].get<std::string>() << "`\n";
+  if (d["benchmark_columns"].empty()) {
+    card << "- benchmark columns: none (pure MetaD2A on the meta-database)\n";
+  } else {
+    for (const auto& c : d["benchmark_columns"]) {
+      card << "- benchmark column `" << c["metric"].get<std::string>() << "` of `"
+           << c["source"].get<std::string>() << "` (" << c["cells"] << " cells), used as an "
+           << "image-less task with a learned dataset vector\n";
+    }
+  }
+  card << "- CIFAR-10: no CIFAR-10 image and no CIFAR-10 accuracy was read (the held-out "
+          "target; `--bench-columns` refuses cifar10-*)\n\n## Command and seeds\n\n```\n"
+       << training["command"].get<std::string>() << "\n```\n\nSeed " << training["seed"]
+       << " (task split, draws, initialisation, batch order).\n\n## Metrics\n\n"
+       << "| epoch | predictor loss | bench loss | generator loss | val Spearman | val MSE | val generator loss |\n"
+       << "|---|---|---|---|---|---|---|\n";
+  char row[256];
+  for (const auto& r : trainer.history()) {
+    std::snprintf(row, sizeof row, "| %d%s | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f%s |\n", r.epoch,
+                  r.best_predictor ? " *" : "", r.predictor_loss, r.bench_loss, r.generator_loss,
+                  r.validation_spearman, r.validation_mse, r.validation_generator_loss,
+                  r.best_generator ? " *" : "");
+    card << row;
+  }
+  card << "\nKept: the predictor of epoch " << trainer.best_predictor_epoch()
+       << " (best validation Spearman, averaged per held-out task) and the generator of epoch "
+       << trainer.best_generator_epoch() << " (lowest validation VAE loss).\n\n## Limits\n\n"
+       << "- Validation tasks come from the same sources as the training tasks (other class "
+          "subsets), so the validation Spearman is optimistic for a dataset unlike them.\n"
+       << "- The meta-database accuracies come from short training budgets; rankings at full "
+          "budget can differ.\n";
+  return card.str();
+}
+
+}  // namespace
+
+void add_meta_train_command(CLI::App& app, Action& action) {
+  auto* command = app.add_subcommand("meta-train", "Meta-train MetaD2A on meta-databases");
+  command->footer(
+      "Extracts per-image features of every task (cached in MODEL_DIR/cache), holds out a "
+      "seeded share of the tasks for validation, and trains the predictor (MSE on standardised "
+      "accuracy; the epoch with the best validation Spearman is kept) and the generator (VAE "
+      "on the top-k cells of each task). --bench-columns adds NAS-Bench-201 columns (e.g. "
+      "cifar100-test,imagenet16-120-test of --bench nb201_test_acc_200ep.csv) as image-less "
+      "tasks; CIFAR-10 columns are refused. A checkpoint is written every epoch; --resume "
+      "continues it.");
+  auto o = std::make_shared<MetaTrainCommandOptions>();
+  command->add_option("--db", o->databases, "Meta-databases (.h5)")->required();
+  command->add_option("--out", o->out, "Meta-model directory to write")->required();
+  command->add_option("--features", o->features, "Feature extractor: d2a directory or TorchScript file")
+      ->capture_default_str();
+  command->add_option("--epochs", o->train.epochs, "Epochs")->check(CLI::Range(1, 100000))->capture_default_str();
+  command->add_flag("--resume", o->resume, "Continue the checkpoint in --out");
+  command->add_option("--bench-columns", o->bench_columns,
+                      "Benchmark columns to learn from, comma-separated (never cifar10-*)");
+  command->add_option("--bench", o->bench, "NAS-Bench-201 table holding --bench-columns");
+  command->add_option("--bench-weight", o->train.bench_weight, "Weight of the benchmark loss")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command->add_option("--lr", o->train.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  command->add_option("--batch-size", o->train.batch_size, "Records per batch")->check(CLI::Range(1, 4096))->capture_default_str();
+  command->add_option("--images-per-class", o->train.images_per_class, "Images per class of a dataset draw")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  command->add_option("--val-fraction", o->train.validation_fraction, "Share of tasks held out")
+      ->check(CLI::Range(0.0, 0.9))
+      ->capture_default_str();
+  command->add_option("--top-k", o->train.generator_top_k, "Cells per task the generator learns")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  command->add_option("--hidden", o->train.graph_hidden, "GRU width of graph encoder and decoder")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  command->add_flag("--no-generator", o->no_generator, "Train the predictor only");
+
+  set_action(command, action, [o](const CommonOptions& options, const std::string&) {
+    o->train.seed = options.seed;
+    o->train.train_generator = !o->no_generator;
+    const std::vector<std::string> metrics = validate(*o);
+    const fs::path out(o->out);
+    const fs::path checkpoint = out / "checkpoint";
+
+    // The cheap reads first, so that a wrong column fails before minutes of feature extraction.
+    std::vector<BenchColumn> columns;
+    if (!metrics.empty()) columns = select_bench_columns(Nb201Table::load(o->bench), metrics);
+    const FeatureExtractor extractor = FeatureExtractor::load(o->features);
+    MetaTrainingSet set;
+    nlohmann::json databases = nlohmann::json::array();
+    for (const auto& path : o->databases) {
+      const MetaDatabase db = MetaDatabase::load(path);
+      Progress progress("features " + fs::path(path).filename().string(),
+                        static_cast<std::int64_t>(db.tasks().size()), "tasks", options.json);
+      const std::size_t before = set.samples.size();
+      add_database(set, db, path, extractor, (out / "cache").string(),
+                   [&](std::size_t done, std::size_t) { progress.set(static_cast<std::int64_t>(done)); });
+      progress.finish();
+      databases.push_back({{"path", path},
+                           {"tasks", db.tasks().size()},
+                           {"records", db.records().size()},
+                           {"samples", set.samples.size() - before}});
+    }
+
+    MetaTrainer trainer(std::move(set), std::move(columns), o->train);
+    if (o->resume && (fs::exists(checkpoint) || fs::exists(checkpoint.string() + ".old"))) {
+      trainer.load_checkpoint(checkpoint.string());
+      if (!options.json) {
+        std::fprintf(stderr, "resuming after epoch %d of %d\n", trainer.epochs_done(), o->train.epochs);
+      }
+    }
+
+    nlohmann::json training = {{"command", command_line(*o, options)},
+                               {"seed", options.seed},
+                               {"databases", databases},
+                               {"data", trainer.describe()}};
+    auto write_model = [&] {
+      nlohmann::json history = nlohmann::json::array();
+      for (const auto& r : trainer.history()) history.push_back(r.to_json());
+      const MetaEpochReport* best = nullptr;
+      for (const auto& r : trainer.history()) {
+        if (r.epoch == trainer.best_predictor_epoch()) best = &r;
+      }
+      training["metrics"] = {{"epochs_done", trainer.epochs_done()},
+                             {"best_predictor_epoch", trainer.best_predictor_epoch()},
+                             {"best_generator_epoch", trainer.best_generator_epoch()},
+                             {"validation_spearman", best ? best->validation_spearman : 0.0},
+                             {"validation_mse", best ? best->validation_mse : 0.0},
+                             {"history", history}};
+      MetaModel model{extractor};
+      model.generator = trainer.best_generator();
+      model.predictor = trainer.best_predictor();
+      model.accuracy_mean = trainer.accuracy_mean();
+      model.accuracy_std = trainer.accuracy_std();
+      model.images_per_class = o->train.images_per_class;
+      model.info = {{"training", training}};
+      save_meta_model(o->out, model, model_card(training, trainer));
+    };
+
+    while (trainer.epochs_done() < o->train.epochs) {
+      const MetaEpochReport r = trainer.train_epoch();
+      trainer.save_checkpoint(checkpoint.string());
+      if (!options.json) {
+        std::fprintf(stderr,
+                     "epoch %d/%d  pred %.4f  bench %.4f  gen %.4f  val spearman %.4f%s  val mse "
+                     "%.4f  val gen %.4f%s  %.0f s\n",
+                     r.epoch, o->train.epochs, r.predictor_loss, r.bench_loss, r.generator_loss,
+                     r.validation_spearman, r.best_predictor ? "*" : " ", r.validation_mse,
+                     r.validation_generator_loss, r.best_generator ? "*" : " ", r.seconds);
+      }
+      if (r.best_predictor || r.best_generator) write_model();
+    }
+    write_model();  // final metrics, and a model even when the checkpoint was already complete
+
+    const nlohmann::json& metrics_json = training["metrics"];
+    const nlohmann::json result = {{"out", o->out},
+                                   {"epochs_done", trainer.epochs_done()},
+                                   {"best_predictor_epoch", trainer.best_predictor_epoch()},
+                                   {"best_generator_epoch", trainer.best_generator_epoch()},
+                                   {"validation_spearman", metrics_json["validation_spearman"]},
+                                   {"train_records", trainer.train_samples()},
+                                   {"validation_records", trainer.validation_samples()},
+                                   {"benchmark_columns", metrics},
+                                   {"feature_extractor", extractor.id()},
+                                   {"seed", options.seed}};
+    print_result(options, result, [&](std::ostream& os) {
+      os << "Wrote " << o->out << "\n"
+         << "  epochs:               " << trainer.epochs_done() << "\n"
+         << "  records:              " << trainer.train_samples() << " train, "
+         << trainer.validation_samples() << " validation\n"
+         << "  validation Spearman:  " << metrics_json["validation_spearman"].get<double>()
+         << " (epoch " << trainer.best_predictor_epoch() << ")\n"
+         << "  feature extractor:    " << extractor.id() << "\n";
+    });
+    return 0;
+  });
+}
+
+}  // namespace d2a::cli
