@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   d2a::cli::add_lookup_command(app, action);
   d2a::cli::add_db_command(app, action);
   d2a::cli::add_train_command(app, action);
+  d2a::cli::add_suggest_command(app, action);
 
   try {
     app.parse(argc, argv);
