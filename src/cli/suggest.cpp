@@ -36,8 +36,8 @@ struct SuggestArgs {
   std::string max_params;
   int image_size = 32;
   double blend_naswot = 0;
-  int naswot_top = 50;
-  int naswot_batch = 64;
+  int naswot_top = 30;
+  int naswot_batch = 32;
   std::string scores_out;
 };
 
@@ -216,6 +216,11 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
         {"naswot", result.naswot_s},
         {"total", total_s}}},
   };
+  std::ostringstream blend_note;
+  if (options.naswot_weight > 0) {
+    blend_note << "ranking:    predictor blended with NASWOT (weight " << options.naswot_weight
+               << ") over the top " << options.naswot_top << " classes\n";
+  }
   print_result(common, output, [&](std::ostream& out) {
     out << "data:       " << pool.source << (pool.split.empty() ? "" : " (" + pool.split + ")")
         << ", " << pool.num_classes() << " classes, " << result.draws << " draws of "
@@ -231,12 +236,7 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
         << "cost:       NAS-Bench-201 network C=16 N=5 at " << options.cost_network.image_size
         << "x" << options.cost_network.image_size << ", " << options.cost_network.num_classes
         << " classes\n"
-        << (options.naswot_weight > 0
-                ? "ranking:    predictor blended with NASWOT (weight " +
-                      std::to_string(options.naswot_weight) + ") over the top " +
-                      std::to_string(options.naswot_top) + "\n"
-                : "")
-        << "\nrank  predicted acc.     MFLOPs  M params  class  cell\n";
+        << blend_note.str() << "\nrank  predicted acc.     MFLOPs  M params  class  cell\n";
     for (std::size_t i = 0; i < shown; ++i) {
       const ScoredCell& s = result.ranked[i];
       out << std::left << std::setw(4) << i + 1 << std::right << std::fixed << std::setprecision(2)

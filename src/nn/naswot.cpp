@@ -23,10 +23,11 @@ class ReluKernel {
 
   // Records the ReLU codes of `x` [B, ...].
   void observe(const torch::Tensor& x) {
-    const torch::Tensor codes = (x > 0).reshape({x.size(0), -1}).to(torch::kFloat32);
-    const torch::Tensor off = 1 - codes;
-    // Agreements are integer counts; float32 is exact below 2^24 units per ReLU.
-    kernel_ += (codes.mm(codes.t()) + off.mm(off.t())).to(torch::kFloat64);
+    // With signs s = 2c - 1, s s^T = agreements - disagreements = 2 agreements - units, so one
+    // product gives c c^T + (1 - c)(1 - c)^T. Integer counts: float32 is exact below 2^24 units.
+    const torch::Tensor signs = (x > 0).reshape({x.size(0), -1}).to(torch::kFloat32) * 2 - 1;
+    const auto units = static_cast<double>(signs.size(1));
+    kernel_ += (signs.mm(signs.t()).to(torch::kFloat64) + units) / 2;
   }
   torch::Tensor relu_conv_bn(ReluConvBnImpl& op, const torch::Tensor& x) {
     observe(x);

@@ -43,8 +43,9 @@ struct SuggestOptions {
   Nb201MacroConfig cost_network;
   // NASWOT blend (off at weight 0).
   double naswot_weight = 0;
-  int naswot_top = 50;       // classes (best by the predictor) that get a NASWOT score
-  int naswot_batch = 64;     // images in the NASWOT mini-batch
+  int naswot_top = 30;       // classes (best by the predictor) that get a NASWOT score
+  int naswot_batch = 32;     // images in the NASWOT mini-batch (rounded down to a multiple of
+                             // the class count, at least one image per class)
   NaswotOptions naswot;      // its seed is replaced by `seed`
 };
 
