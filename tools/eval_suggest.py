@@ -88,6 +88,8 @@ def main():
     p.add_argument("--runs", nargs="+", required=True, help="suggest --json outputs, one per seed")
     p.add_argument("--scores", help="suggest --all --scores-out CSV")
     p.add_argument("--timings", nargs="*", default=[], help="/usr/bin/time -v outputs")
+    p.add_argument("--timed-json", nargs="*", default=[],
+                   help="the timed runs' --json outputs (their per-stage timing_s)")
     p.add_argument("--extra", default="")
     p.add_argument("--out", required=True)
     a = p.parse_args()
@@ -140,7 +142,8 @@ def main():
         times = [parse_time(t) for t in a.timings]
         summary["time"] = {"runs": times,
                            "wall_s_median": float(np.median([t["wall_s"] for t in times])),
-                           "peak_rss_mb_max": max(t["peak_rss_mb"] for t in times)}
+                           "peak_rss_mb_max": max(t["peak_rss_mb"] for t in times),
+                           "stages_s": [json.load(open(f))["timing_s"] for f in a.timed_json]}
 
     with open(a.out, "w") as f:
         json.dump(summary, f, indent=2)

@@ -85,13 +85,15 @@ fi
 
 # (3) a fresh process with the default settings (and the extra flags), timed three times.
 timings=()
+timed=()
 for i in 1 2 3; do
   t="$work/time-$i.txt"
   /usr/bin/time -v -o "$t" "$d2a" suggest "${common[@]}" --seed 0 --json "${extra[@]}" \
     > "$work/timed-$i.json"
   timings+=("$t")
+  timed+=("$work/timed-$i.json")
 done
 
 /usr/bin/python3 "$root/tools/eval_suggest.py" --label "$label" --model "${model:-default}" \
   --bench "$bench" --proxies "$proxies" --runs "${runs[@]}" "${scores_args[@]}" \
-  --timings "${timings[@]}" --extra "${extra[*]:-}" --out "$out"
+  --timings "${timings[@]}" --timed-json "${timed[@]}" --extra "${extra[*]:-}" --out "$out"

@@ -1,7 +1,7 @@
 #pragma once
 // MetaD2A's suggestion, end to end: a user's images -> ranked NAS-Bench-201 cells.
 //
-//  1. Features: the meta-model's extractor maps every image of the pool to a D-dim vector once.
+//  1. Features: the meta-model's extractor maps every drawn image to a D-dim vector once.
 //  2. Draws: `draws` datasets of K classes x n images (n = the model's images_per_class, or the
 //     smallest class if it is smaller), drawn without replacement from the pool, seeded.
 //  3. Candidates: the generator encodes each draw to its latent mean and decodes `samples` cells
