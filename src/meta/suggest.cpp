@@ -283,7 +283,7 @@ SuggestResult suggest_cells(const MetaModel& model, const ImageSet& pool,
     NaswotOptions naswot = options.naswot;
     naswot.seed = stream_seed(options.seed, kNaswotStream);
     std::vector<double> predicted, training_free;
-    const OneThread one_thread;
+    const OneThread single_thread;
     for (std::size_t i = 0; i < top; ++i) {
       ScoredCell& s = result.ranked[i];
       s.naswot = naswot_score(s.cell, images, naswot);
