@@ -1,0 +1,12 @@
+#pragma once
+// Where the meta-models that ship with d2a live.
+#include <string>
+
+namespace d2a::cli {
+
+// The default meta-model directory of `d2a suggest`: $D2A_MODELS_DIR/d2a-meta-v1 when the
+// environment variable is set and not empty, else <source tree>/models/d2a-meta-v1 (CMake
+// compiles the source tree's path in).
+std::string default_meta_model_dir();
+
+}  // namespace d2a::cli

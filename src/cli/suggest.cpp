@@ -1,0 +1,314 @@
+// d2a suggest: read a few images per class of the user's dataset, let the meta-model generate and
+// rank NAS-Bench-201 cells for it, print the best K with their predicted accuracy and cost.
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <limits>
+#include <sstream>
+
+#include "d2a/cli/common.h"
+#include "d2a/cli/model_location.h"
+#include "d2a/data/open_image_set.h"
+#include "d2a/error.h"
+#include "d2a/meta/meta_model.h"
+#include "d2a/meta/suggest.h"
+#include "d2a/space/nb201_graph.h"
+
+namespace d2a::cli {
+namespace {
+
+struct SuggestArgs {
+  std::string data;
+  std::string split = "train";
+  int pool = 100;
+  std::string model;  // empty: default_meta_model_dir()
+  int top = 5;
+  int samples = 500;
+  bool all = false;
+  int draws = 10;
+  int images_per_class = 0;
+  std::string max_flops;   // "" = no limit; a count with an optional k/M/G suffix
+  std::string max_params;
+  int image_size = 32;
+  double blend_naswot = 0;
+  int naswot_top = 30;
+  int naswot_batch = 32;
+  std::string scores_out;
+};
+
+// "184M" -> 1.84e8; a plain number is a count. Throws bad input naming the flag.
+double parse_count(const std::string& flag, const std::string& text) {
+  if (text.empty()) return std::numeric_limits<double>::infinity();
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  const std::string suffix = text.substr(used);
+  double scale = 1;
+  if (suffix == "k" || suffix == "K") scale = 1e3;
+  else if (suffix == "M" || suffix == "m") scale = 1e6;
+  else if (suffix == "G" || suffix == "g") scale = 1e9;
+  else if (!suffix.empty()) used = 0;
+  if (used == 0 || !std::isfinite(value) || value <= 0) {
+    throw bad_input(flag + " '" + text + "': expected a positive number, optionally with a k, M or G "
+                    "suffix (e.g. 120M)");
+  }
+  return value * scale;
+}
+
+nlohmann::json optional_number(const std::optional<double>& value) {
+  return value && std::isfinite(*value) ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+// Every scored cell, one CSV row each (the evaluation tool correlates these with the benchmark).
+void write_scores(const std::string& path, const SuggestResult& result, std::uint64_t seed) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw bad_input(path + ": cannot write (--scores-out)");
+    out << "arch,dense_index,equivalence_class,disconnected,score,score_std,predicted_accuracy,"
+           "mflops,mparams,seed\n"
+        << std::setprecision(9);
+    for (const ScoredCell& s : result.scored) {
+      out << s.cell.str() << ',' << s.cell.dense_index() << ',' << s.equivalence_class << ','
+          << s.disconnected << ',' << s.score << ',' << s.score_std << ',' << s.predicted_accuracy
+          << ',' << s.cost.flops / 1e6 << ',' << s.cost.params / 1e6 << ',' << seed << '\n';
+    }
+    if (!out.flush()) throw runtime_failure(path + ": cannot write (--scores-out)");
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  // Validate everything that costs nothing before reading a file.
+  SuggestOptions options;
+  options.samples = args.samples;
+  options.whole_space = args.all;
+  options.draws = args.draws;
+  options.images_per_class = args.images_per_class;
+  options.seed = common.seed;
+  options.max_flops = parse_count("--max-flops", args.max_flops);
+  options.max_params = parse_count("--max-params", args.max_params);
+  options.cost_network.image_size = args.image_size;
+  options.naswot_weight = args.blend_naswot;
+  options.naswot_top = args.naswot_top;
+  options.naswot_batch = args.naswot_batch;
+  if (args.split != "train" && args.split != "test") {
+    throw bad_input("--split must be train or test, got '" + args.split + "'");
+  }
+
+  const std::string model_dir = args.model.empty() ? default_meta_model_dir() : args.model;
+  if (!std::filesystem::is_directory(model_dir)) {
+    throw bad_input(model_dir + ": no meta-model directory there" +
+                    (args.model.empty() ? " (the default; pass --model DIR or set D2A_MODELS_DIR)"
+                                        : ""));
+  }
+  const MetaModel model = load_meta_model(model_dir);
+  const double load_model_s = elapsed();
+
+  DataOptions data_options;
+  data_options.split = args.split;
+  data_options.max_per_class = static_cast<std::size_t>(args.pool);
+  const ImageSet pool = open_image_set(args.data, data_options);
+  options.cost_network.num_classes = static_cast<int>(pool.num_classes());
+  options.cost_network.input_channels = pool.channels;
+  const double read_data_s = elapsed() - load_model_s;
+
+  const SuggestResult result = suggest_cells(model, pool, options);
+  const int wanted = options.images_per_class > 0 ? options.images_per_class : model.images_per_class;
+  if (result.images_per_class < wanted) {
+    std::cerr << "d2a suggest: note: the smallest class has " << result.images_per_class
+              << " images; each draw takes " << result.images_per_class << " per class instead of "
+              << wanted << "\n";
+  }
+  if (result.ranked.empty()) {
+    if (result.over_limits > 0) {
+      std::ostringstream why;
+      why << "no candidate within the limits: the cheapest of the " << result.distinct_cells
+          << " distinct candidates needs " << result.min_flops_seen / 1e6 << " MFLOPs and "
+          << result.min_params_seen / 1e6 << " M params (" << options.cost_network.image_size
+          << "x" << options.cost_network.image_size << " images, "
+          << options.cost_network.num_classes << " classes)";
+      throw bad_input(why.str());
+    }
+    throw runtime_failure("every candidate cell is disconnected (it outputs zeros); try more "
+                          "--samples or another --seed");
+  }
+  if (!args.scores_out.empty()) write_scores(args.scores_out, result, common.seed);
+
+  const auto& equivalence = Nb201Equivalence::instance();
+  const std::size_t shown = std::min<std::size_t>(args.top, result.ranked.size());
+  nlohmann::json suggestions = nlohmann::json::array();
+  for (std::size_t i = 0; i < shown; ++i) {
+    const ScoredCell& s = result.ranked[i];
+    suggestions.push_back({
+        {"rank", i + 1},
+        {"arch", s.cell.str()},
+        {"predicted_accuracy", s.predicted_accuracy},
+        {"predicted_accuracy_std", s.score_std * model.accuracy_std},
+        {"score", s.score},
+        {"score_std", s.score_std},
+        {"mflops", s.cost.flops / 1e6},
+        {"mparams", s.cost.params / 1e6},
+        {"equivalence_class", s.equivalence_class},
+        {"equivalence_key", equivalence.key(s.equivalence_class)},
+        {"naswot", optional_number(s.naswot)},
+        {"blended", optional_number(s.blended)},
+    });
+  }
+  const double total_s = elapsed();
+  const nlohmann::json limit_flops =
+      std::isfinite(options.max_flops) ? nlohmann::json(options.max_flops) : nlohmann::json(nullptr);
+  const nlohmann::json limit_params = std::isfinite(options.max_params)
+                                          ? nlohmann::json(options.max_params)
+                                          : nlohmann::json(nullptr);
+  const nlohmann::json output = {
+      {"data", pool.source},
+      {"split", pool.split},
+      {"classes", pool.num_classes()},
+      {"images_read", pool.size()},
+      {"model", model_dir},
+      {"feature_extractor", model.extractor.id()},
+      {"seed", common.seed},
+      {"mode", args.all ? "whole-space" : "generate"},
+      {"samples", args.all ? nlohmann::json(nullptr) : nlohmann::json(args.samples)},
+      {"draws", result.draws},
+      {"images_per_class", result.images_per_class},
+      {"network",
+       {{"channels", options.cost_network.channels},
+        {"cells_per_stage", options.cost_network.cells_per_stage},
+        {"image_size", options.cost_network.image_size},
+        {"num_classes", options.cost_network.num_classes}}},
+      {"limits", {{"max_flops", limit_flops}, {"max_params", limit_params}}},
+      {"counts",
+       {{"candidates", result.candidates},
+        {"distinct_cells", result.distinct_cells},
+        {"over_limits", result.over_limits},
+        {"disconnected", result.disconnected},
+        {"classes_ranked", result.ranked.size()}}},
+      {"naswot",
+       options.naswot_weight > 0
+           ? nlohmann::json{{"weight", options.naswot_weight},
+                            {"top", options.naswot_top},
+                            {"batch", options.naswot_batch},
+                            {"channels", options.naswot.channels},
+                            {"cells_per_stage", options.naswot.cells_per_stage}}
+           : nlohmann::json(nullptr)},
+      {"suggestions", suggestions},
+      {"timing_s",
+       {{"load_model", load_model_s},
+        {"read_data", read_data_s},
+        {"features", result.features_s},
+        {"generate", result.generate_s},
+        {"score", result.score_s},
+        {"naswot", result.naswot_s},
+        {"total", total_s}}},
+  };
+  std::ostringstream blend_note;
+  if (options.naswot_weight > 0) {
+    blend_note << "ranking:    predictor blended with NASWOT (weight " << options.naswot_weight
+               << ") over the top " << options.naswot_top << " classes\n";
+  }
+  print_result(common, output, [&](std::ostream& out) {
+    out << "data:       " << pool.source << (pool.split.empty() ? "" : " (" + pool.split + ")")
+        << ", " << pool.num_classes() << " classes, " << result.draws << " draws of "
+        << result.images_per_class << " images per class\n"
+        << "model:      " << model_dir << "\n"
+        << "candidates: "
+        << (args.all ? "the whole space, " + std::to_string(result.candidates) + " cells"
+                     : std::to_string(result.candidates) + " sampled (seed " +
+                           std::to_string(common.seed) + ")")
+        << ", " << result.distinct_cells << " distinct, " << result.over_limits
+        << " over the limits, " << result.disconnected << " disconnected -> "
+        << result.ranked.size() << " classes ranked\n"
+        << "cost:       NAS-Bench-201 network C=16 N=5 at " << options.cost_network.image_size
+        << "x" << options.cost_network.image_size << ", " << options.cost_network.num_classes
+        << " classes\n"
+        << blend_note.str() << "\nrank  predicted acc.     MFLOPs  M params  class  cell\n";
+    for (std::size_t i = 0; i < shown; ++i) {
+      const ScoredCell& s = result.ranked[i];
+      out << std::left << std::setw(4) << i + 1 << std::right << std::fixed << std::setprecision(2)
+          << std::setw(8) << s.predicted_accuracy << " +- " << std::setw(5)
+          << s.score_std * model.accuracy_std << std::setw(11) << s.cost.flops / 1e6
+          << std::setw(10) << s.cost.params / 1e6 << std::setw(7) << s.equivalence_class << "  "
+          << s.cell.str() << "\n";
+    }
+    out << std::defaultfloat << "(" << std::setprecision(3) << total_s << " s)\n";
+  });
+  return 0;
+}
+
+}  // namespace
+
+void add_suggest_command(CLI::App& app, Action& action) {
+  auto args = std::make_shared<SuggestArgs>();
+  auto* command = app.add_subcommand(
+      "suggest", "Suggest NAS-Bench-201 cells for a dataset with a trained meta-model (MetaD2A)");
+  command->footer(
+      "Reads the first --pool images of each class, draws --draws datasets of n images per class "
+      "from them, generates --samples cells with the meta-model's generator (sampled decoding, "
+      "seeded by --seed), drops repeats, disconnected cells and cells over the limits, and ranks "
+      "one cell per equivalence class by the predictor averaged over the draws. FLOPs and params "
+      "are those of the NAS-Bench-201 network (C=16, N=5) at --image-size (default 32x32, the "
+      "benchmark's) with the data's class count. --all ranks the whole space instead.");
+  command->add_option("--data", args->data, "Images: folder or name (fashion-mnist, digits)")
+      ->required();
+  command->add_option("--split", args->split, "train or test, where the source has splits")
+      ->capture_default_str();
+  command->add_option("--pool", args->pool, "Images read per class (the first ones, in file order)")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  command->add_option("--model", args->model,
+                      "Meta-model directory (default: $D2A_MODELS_DIR/d2a-meta-v1, else the "
+                      "source tree's models/d2a-meta-v1)");
+  command->add_option("--top", args->top, "Suggestions printed")
+      ->check(CLI::Range(1, kNb201NumCells))
+      ->capture_default_str();
+  command->add_option("--samples", args->samples, "Cells generated")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  command->add_flag("--all", args->all, "Rank the whole space (15,625 cells) instead of generating");
+  command->add_option("--draws", args->draws, "Dataset draws the predictor averages over")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  command->add_option("--images-per-class", args->images_per_class,
+                      "Images per class in each draw (default: the model's, 20)")
+      ->check(CLI::Range(1, 100000));
+  command->add_option("--max-flops", args->max_flops,
+                      "FLOPs limit of the network (a count; k, M, G suffixes: 120M)");
+  command->add_option("--max-params", args->max_params,
+                      "Parameter limit of the network (a count; k, M suffixes: 1.2M)");
+  command->add_option("--image-size", args->image_size, "Image side the cost is computed at")
+      ->check(CLI::Range(8, 1024))
+      ->capture_default_str();
+  command->add_option("--blend-naswot", args->blend_naswot,
+                      "Weight in [0, 1] of a NASWOT score on your images, blended with the "
+                      "predictor over the top --naswot-top classes (0 = off)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  command->add_option("--naswot-top", args->naswot_top, "Classes re-ranked by the blend")
+      ->check(CLI::Range(1, kNb201NumCells))
+      ->capture_default_str();
+  command->add_option("--naswot-batch", args->naswot_batch, "Images in the NASWOT mini-batch")
+      ->check(CLI::Range(2, 4096))
+      ->capture_default_str();
+  command->add_option("--scores-out", args->scores_out,
+                      "Write every scored cell (arch, class, score, cost) to this CSV");
+  set_action(command, action, [args](const CommonOptions& options, const std::string&) {
+    return run_suggest(*args, options);
+  });
+}
+
+}  // namespace d2a::cli
