@@ -48,7 +48,15 @@ work="$build/eval/suggest-$label"
 mkdir -p "$work" "$(dirname "$out")"
 
 [[ -x $d2a ]] || { echo "eval_suggest: $d2a not built (run tools/setup.sh)" >&2; exit 1; }
-[[ -x /usr/bin/time ]] || { echo "eval_suggest: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
+# The tool's own Debian packages: GNU time for peak memory, numpy for the statistics.
+missing=()
+for p in time python3-numpy; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
+fi
 bench="$shared/data/nb201/nb201_test_acc_200ep.csv"
 proxies="$shared/data/nb201/nb201_zero_cost_proxies_cifar10.csv"
 tarball="$shared/data/images/cifar10-jpeg.tar.gz"
