@@ -226,13 +226,13 @@ void add_meta_train_command(CLI::App& app, Action& action) {
                              {"validation_spearman", best ? best->validation_spearman : 0.0},
                              {"validation_mse", best ? best->validation_mse : 0.0},
                              {"history", history}};
-      MetaModel model{extractor};
-      model.generator = trainer.best_generator();
-      model.predictor = trainer.best_predictor();
-      model.accuracy_mean = trainer.accuracy_mean();
-      model.accuracy_std = trainer.accuracy_std();
-      model.images_per_class = o->train.images_per_class;
-      model.info = {{"training", training}};
+      const MetaModel model{extractor,
+                            trainer.best_generator(),
+                            trainer.best_predictor(),
+                            trainer.accuracy_mean(),
+                            trainer.accuracy_std(),
+                            o->train.images_per_class,
+                            {{"training", training}}};
       save_meta_model(o->out, model, model_card(training, trainer));
     };
 
