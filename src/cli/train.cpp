@@ -3,7 +3,6 @@
 
 #include "d2a/cli/common.h"
 #include "d2a/data/open_image_set.h"
-#include "d2a/data/tensor.h"
 #include "d2a/error.h"
 #include "d2a/nn/network_export.h"
 #include "d2a/progress.h"
@@ -112,19 +111,12 @@ void add_train_command(CLI::App& app, Action& action) {
           throw bad_input((test_data->empty() ? o->data : *test_data) +
                           ": the test images' classes differ from the training images'");
         }
-        const ChannelStats stats = channel_stats(train_set);
-        TensorSpec spec;
-        spec.height = spec.width = budget.image_size;
-        spec.channels = train_set.channels;
-        spec.mean = stats.mean;
-        spec.std = stats.std;
-        const TrainData train{images_to_tensor(train_set, spec), labels_to_tensor(train_set)};
-        const TrainData test{images_to_tensor(test_set, spec), labels_to_tensor(test_set)};
+        const TrainTestData data = make_train_test_data(train_set, test_set, budget.image_size);
 
         const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
         Progress progress("train", 0, "steps", options.json);
         const TrainResult r = train_and_evaluate(
-            cell, train, test, budget, options.seed, device, [&](const TrainProgress& p) {
+            cell, data.train, data.test, budget, options.seed, device, [&](const TrainProgress& p) {
               char note[80];
               std::snprintf(note, sizeof note, "epoch %d/%d  loss %.3f  lr %.4f", p.epoch + 1,
                             p.epochs, p.loss, p.learning_rate);

@@ -9,7 +9,6 @@
 
 #include "d2a/data/open_image_set.h"
 #include "d2a/data/task_sampler.h"
-#include "d2a/data/tensor.h"
 #include "d2a/db/meta_database.h"
 #include "d2a/error.h"
 #include "d2a/progress.h"
@@ -119,10 +118,6 @@ std::vector<Nb201Cell> draw_cells(std::mt19937_64& rng, int count) {
   return cells;
 }
 
-TrainData to_train_data(const ImageSet& set, const TensorSpec& spec) {
-  return {images_to_tensor(set, spec), labels_to_tensor(set)};
-}
-
 }  // namespace
 
 std::string db_task_id(std::uint64_t seed, int task) {
@@ -208,14 +203,7 @@ DbBuildSummary build_meta_database(const DbBuildOptions& o) {
       task_pos = db.add_task(std::move(db_task));
     }
 
-    const ChannelStats stats = channel_stats(task.train);
-    TensorSpec spec;
-    spec.height = spec.width = budget.image_size;
-    spec.channels = task.train.channels;
-    spec.mean = stats.mean;
-    spec.std = stats.std;
-    const TrainData train = to_train_data(task.train, spec);
-    const TrainData test = to_train_data(task.test, spec);
+    const TrainTestData data = make_train_test_data(task.train, task.test, budget.image_size);
 
     for (const Nb201Cell& cell : cells) {
       const int arch_pos = db.add_arch(cell);
@@ -231,7 +219,7 @@ DbBuildSummary build_meta_database(const DbBuildOptions& o) {
         progress.advance(1, id + " (resumed)");
         continue;
       }
-      const TrainResult result = train_and_evaluate(cell, train, test, budget, record_seed, device);
+      const TrainResult result = train_and_evaluate(cell, data.train, data.test, budget, record_seed, device);
       DbRecord record;
       record.task = task_pos;
       record.arch = arch_pos;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "d2a/data/tensor.h"
 #include "d2a/error.h"
 #include "d2a/train/augment.h"
 
@@ -46,6 +47,17 @@ std::int64_t num_batches(std::int64_t n, int batch_size) {
 }
 
 }  // namespace
+
+TrainTestData make_train_test_data(const ImageSet& train, const ImageSet& test, int image_size) {
+  const ChannelStats stats = channel_stats(train);
+  TensorSpec spec;
+  spec.height = spec.width = image_size;
+  spec.channels = train.channels;
+  spec.mean = stats.mean;
+  spec.std = stats.std;
+  return {{images_to_tensor(train, spec), labels_to_tensor(train)},
+          {images_to_tensor(test, spec), labels_to_tensor(test)}};
+}
 
 void clear_gradients(const std::vector<torch::Tensor>& parameters) {
   for (const torch::Tensor& p : parameters) {

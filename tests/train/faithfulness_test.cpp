@@ -8,7 +8,6 @@
 
 #include "d2a/data/open_image_set.h"
 #include "d2a/data/task_sampler.h"
-#include "d2a/data/tensor.h"
 #include "d2a/train/budget.h"
 #include "d2a/train/trainer.h"
 
@@ -35,18 +34,11 @@ TEST(Faithfulness, BestBenchmarkCellBeatsAllPoolAndAllSkipOnFashionMnist) {
   shape.train_per_class = budget.train_per_class;
   shape.test_per_class = budget.test_per_class;
   const Task task = TaskSampler(fashion).sample(shape, 3);
-  const ChannelStats stats = channel_stats(task.train);
-  TensorSpec spec;
-  spec.height = spec.width = budget.image_size;
-  spec.channels = 1;
-  spec.mean = stats.mean;
-  spec.std = stats.std;
-  const TrainData train{images_to_tensor(task.train, spec), labels_to_tensor(task.train)};
-  const TrainData test{images_to_tensor(task.test, spec), labels_to_tensor(task.test)};
+  const TrainTestData data = make_train_test_data(task.train, task.test, budget.image_size);
 
   torch::set_num_threads(1);  // results are deterministic per thread count
   auto accuracy = [&](const char* cell) {
-    return train_and_evaluate(Nb201Cell::parse(cell), train, test, budget, 1).test_accuracy;
+    return train_and_evaluate(Nb201Cell::parse(cell), data.train, data.test, budget, 1).test_accuracy;
   };
   const double best = accuracy(
       "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|"

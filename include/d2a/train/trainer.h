@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "d2a/data/image_set.h"
 #include "d2a/nn/nb201_network.h"
 #include "d2a/space/nb201.h"
 #include "d2a/train/budget.h"
@@ -16,6 +17,15 @@ struct TrainData {
   torch::Tensor images;  // [N, C, H, W] float32, normalised; C is 1 or 3, H, W >= 8
   torch::Tensor labels;  // [N] int64 in [0, classes)
 };
+
+// Both sides of one training run as tensors: `train` and `test` resized to image_size x
+// image_size (channels kept) and normalised with the per-channel mean/std of `train` alone, so
+// the test images never inform the normalisation.
+struct TrainTestData {
+  TrainData train;
+  TrainData test;
+};
+TrainTestData make_train_test_data(const ImageSet& train, const ImageSet& test, int image_size);
 
 // Reported after every optimisation step.
 struct TrainProgress {
