@@ -13,8 +13,8 @@
 #                         [--label NAME] [--no-all] [-- EXTRA SUGGEST FLAGS...]
 # e.g. tools/eval_suggest.sh --model models/d2a-meta-v1 --out build/eval/v1.json
 #      tools/eval_suggest.sh --model build/ablation-x --label ablation-x -- --blend-naswot 0.3
-# The extra flags go to every ranked run and the timed run (not to the --all scoring run, whose
-# correlation is the predictor's alone).
+# The extra flags go to every run, the --all scoring run included (its correlation uses the
+# predictor's score column, which a NASWOT blend does not change; --residual-weight does).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${D2A_BUILD_DIR:-$root/build}"
@@ -87,7 +87,7 @@ done
 scores_args=()
 if ((do_all)); then
   "$d2a" suggest "${common[@]}" --all --top 1 --seed 0 --json --scores-out "$work/scores.csv" \
-    > "$work/all.json"
+    "${extra[@]}" > "$work/all.json"
   scores_args=(--scores "$work/scores.csv")
 fi
 

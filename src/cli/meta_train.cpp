@@ -56,6 +56,8 @@ std::vector<std::string> validate(const MetaTrainCommandOptions& o) {
     if (!fs::is_regular_file(o.bench)) throw bad_input(o.bench + ": no such benchmark table");
   } else if (!o.bench.empty()) {
     throw bad_input("--bench given without --bench-columns (name the columns to learn from)");
+  } else if (o.train.bench_use == "prior") {
+    throw bad_input("--bench-use prior needs --bench-columns (the prior is fitted to them)");
   }
   const fs::path checkpoint = fs::path(o.out) / "checkpoint";
   if (!o.resume && (fs::exists(checkpoint) || fs::exists(checkpoint.string() + ".old"))) {
@@ -77,7 +79,8 @@ std::string command_line(const MetaTrainCommandOptions& o, const CommonOptions& 
        << o.train.graph_hidden << " --seed " << common.seed;
   if (!o.bench_columns.empty()) {
     line << " --bench " << o.bench << " --bench-columns " << o.bench_columns << " --bench-weight "
-         << o.train.bench_weight;
+         << o.train.bench_weight << " --bench-use " << o.train.bench_use;
+    if (o.train.bench_batch > 0) line << " --bench-batch " << o.train.bench_batch;
   }
   if (o.no_generator) line << " --no-generator";
   return line.str();
@@ -157,6 +160,17 @@ void add_meta_train_command(CLI::App& app, Action& action) {
   command->add_option("--bench", o->bench, "NAS-Bench-201 table holding --bench-columns");
   command->add_option("--bench-weight", o->train.bench_weight, "Weight of the benchmark loss")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command->add_option("--bench-use", o->train.bench_use,
+                      "How the columns teach the predictor: 'task' (each column an image-less task "
+                      "with a learned dataset vector) or 'prior' (a dataset-agnostic prior(cell) "
+                      "term fitted to the columns, the database fitting the dataset-conditioned "
+                      "residual)")
+      ->check(CLI::IsMember({"task", "prior"}))
+      ->capture_default_str();
+  command->add_option("--bench-batch", o->train.bench_batch,
+                      "Benchmark cells per step (0 = --batch-size)")
+      ->check(CLI::Range(0, 65536))
       ->capture_default_str();
   command->add_option("--lr", o->train.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
   command->add_option("--batch-size", o->train.batch_size, "Records per batch")->check(CLI::Range(1, 4096))->capture_default_str();

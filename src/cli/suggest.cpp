@@ -9,6 +9,7 @@
 #include <iomanip>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include "d2a/cli/common.h"
@@ -36,6 +37,7 @@ struct SuggestArgs {
   std::string max_params;
   int image_size = 32;
   double blend_naswot = 0;
+  std::optional<double> residual_weight;
   int naswot_top = 30;
   int naswot_batch = 32;
   std::string scores_out;
@@ -103,6 +105,7 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
   options.max_params = parse_count("--max-params", args.max_params);
   options.cost_network.image_size = args.image_size;
   options.naswot_weight = args.blend_naswot;
+  options.residual_weight = args.residual_weight;
   options.naswot_top = args.naswot_top;
   options.naswot_batch = args.naswot_batch;
   if (args.split != "train" && args.split != "test") {
@@ -298,6 +301,10 @@ void add_suggest_command(CLI::App& app, Action& action) {
                       "predictor over the top --naswot-top classes (0 = off)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  command->add_option("--residual-weight", args->residual_weight,
+                      "For a model with a prior: weight of the dataset-conditioned term beside "
+                      "the dataset-agnostic prior (default: the model's own)")
+      ->check(CLI::Range(0.0, 10.0));
   command->add_option("--naswot-top", args->naswot_top, "Classes re-ranked by the blend")
       ->check(CLI::Range(1, kNb201NumCells))
       ->capture_default_str();

@@ -81,6 +81,9 @@ void MetaTrainOptions::validate() const {
   check(validation_draws >= 1, "validation draws must be >= 1");
   check(generator_top_k >= 1, "generator top-k must be >= 1");
   check(bench_weight >= 0, "benchmark weight must be >= 0");
+  check(bench_use == "task" || bench_use == "prior",
+        "benchmark use must be 'task' or 'prior', got '" + bench_use + "'");
+  check(bench_batch >= 0, "benchmark batch must be >= 0 (0 = the batch size)");
   check(gradient_clip >= 0, "gradient clip must be >= 0");
   check(graph_hidden >= 1 && graph_hidden <= 4096, "graph hidden width must be in [1, 4096]");
 }
@@ -96,6 +99,8 @@ nlohmann::json MetaTrainOptions::to_json() const {
           {"generator_top_k", generator_top_k},
           {"train_generator", train_generator},
           {"bench_weight", bench_weight},
+          {"bench_use", bench_use},
+          {"bench_batch", bench_batch},
           {"graph_hidden", graph_hidden},
           {"gradient_clip", gradient_clip},
           {"seed", seed}};
@@ -199,6 +204,7 @@ MetaTrainer::MetaTrainer(MetaTrainingSet data, std::vector<BenchColumn> bench,
   torch::manual_seed(options_.seed);
   PredictorOptions predictor_options(data_.feature_dim);
   predictor_options.graph_encoder(GraphEncoderOptions().hidden_dim(options_.graph_hidden));
+  predictor_options.prior(uses_prior());
   predictor_ = Predictor(predictor_options);
   GeneratorOptions generator_options(data_.feature_dim);
   generator_options.decoder(GraphDecoderOptions().hidden_dim(options_.graph_hidden));
@@ -207,7 +213,7 @@ MetaTrainer::MetaTrainer(MetaTrainingSet data, std::vector<BenchColumn> bench,
   bench_vectors_ = torch::zeros({static_cast<int64_t>(bench_.size()), dataset_dim}).requires_grad_(true);
 
   std::vector<torch::Tensor> predictor_params = predictor_->parameters();
-  if (!bench_.empty()) predictor_params.push_back(bench_vectors_);
+  if (!bench_.empty() && !uses_prior()) predictor_params.push_back(bench_vectors_);
   predictor_optimizer_ = std::make_unique<torch::optim::Adam>(
       predictor_params, torch::optim::AdamOptions(options_.learning_rate));
   generator_optimizer_ = std::make_unique<torch::optim::Adam>(
@@ -283,17 +289,25 @@ MetaEpochReport MetaTrainer::train_epoch() {
     }
     const torch::Tensor dataset = encode_draws(
         [this](const torch::Tensor& f) { return predictor_->encode_dataset(f); }, tasks, rng);
-    const torch::Tensor prediction = predictor_->forward(cells_to_op_codes(cells), dataset);
+    const torch::Tensor embeddings = predictor_->embed_cells(cells_to_op_codes(cells));
+    // With a prior, the database records teach the residual over the (detached) prior.
+    const torch::Tensor prediction =
+        uses_prior() ? predictor_->prior_score(embeddings).detach() + predictor_->residual(embeddings, dataset)
+                     : predictor_->score(embeddings, dataset);
     torch::Tensor loss = torch::mse_loss(prediction, torch::tensor(targets));
     loss_sum += loss.item<double>();
     if (!bench_.empty() && options_.bench_weight > 0) {
       std::vector<int64_t> rows;
-      for (std::size_t i = 0; i < batch; ++i) {
+      const auto bench_batch = options_.bench_batch > 0 ? static_cast<std::size_t>(options_.bench_batch) : batch;
+      for (std::size_t i = 0; i < bench_batch; ++i) {
         rows.push_back(static_cast<int64_t>(uniform_below(rng, bench_targets_.size(0))));
       }
       const torch::Tensor idx = torch::tensor(rows, torch::kLong);
-      const torch::Tensor bench_prediction = predictor_->forward(
-          bench_codes_.index_select(0, idx), bench_vectors_.index_select(0, bench_column_.index_select(0, idx)));
+      const torch::Tensor bench_embeddings = predictor_->embed_cells(bench_codes_.index_select(0, idx));
+      const torch::Tensor bench_prediction =
+          uses_prior() ? predictor_->prior_score(bench_embeddings)
+                       : predictor_->score(bench_embeddings,
+                                           bench_vectors_.index_select(0, bench_column_.index_select(0, idx)));
       const torch::Tensor bench_loss = torch::mse_loss(bench_prediction, bench_targets_.index_select(0, idx));
       bench_sum += bench_loss.item<double>();
       loss = loss + options_.bench_weight * bench_loss;
@@ -447,6 +461,9 @@ nlohmann::json MetaTrainer::describe() const {
           {"accuracy_std", accuracy_std_},
           {"benchmark_columns", columns},
           {"benchmark_use", bench_.empty() ? "none"
+                            : uses_prior() ? "a dataset-agnostic prior(cell) fitted to the columns "
+                                             "(standardised within each column); database records "
+                                             "fit the dataset-conditioned residual"
                                            : "image-less tasks with learned dataset vectors, "
                                              "standardised within each column"},
           {"options", options_.to_json()},

@@ -12,7 +12,9 @@ namespace d2a {
 nlohmann::json to_json(const PredictorOptions& options) {
   return {{"set_encoder", to_json(options.set_encoder())},
           {"graph_encoder", to_json(options.graph_encoder())},
-          {"mlp_hidden", options.mlp_hidden()}};
+          {"mlp_hidden", options.mlp_hidden()},
+          {"prior", options.prior()},
+          {"residual_weight", options.residual_weight()}};
 }
 
 PredictorOptions predictor_options_from_json(const nlohmann::json& json, const std::string& where) {
@@ -22,7 +24,12 @@ PredictorOptions predictor_options_from_json(const nlohmann::json& json, const s
   return options.set_encoder(set_encoder)
       .graph_encoder(graph_encoder_options_from_json(meta_json::field(json, "graph_encoder", where),
                                                      where + " (graph_encoder)"))
-      .mlp_hidden(meta_json::integer(json, "mlp_hidden", where));
+      .mlp_hidden(meta_json::integer(json, "mlp_hidden", where))
+      // Predictors saved before the prior existed have neither field: no prior.
+      .prior(json.contains("prior") ? meta_json::boolean(json, "prior", where) : false)
+      .residual_weight(json.contains("residual_weight")
+                           ? meta_json::number(json, "residual_weight", where)
+                           : 1.0);
 }
 
 PredictorImpl::PredictorImpl(const PredictorOptions& options_) : options(options_) { reset(); }
@@ -39,6 +46,14 @@ void PredictorImpl::reset() {
       "head", torch::nn::Sequential(torch::nn::Linear(joint, options.mlp_hidden()),
                                     torch::nn::ReLU(),
                                     torch::nn::Linear(options.mlp_hidden(), 1)));
+  prior_head_ = nullptr;
+  if (options.prior()) {
+    const int64_t cell_dim = options.graph_encoder().output_dim();
+    prior_head_ = register_module(
+        "prior_head", torch::nn::Sequential(torch::nn::Linear(cell_dim, options.mlp_hidden()),
+                                            torch::nn::ReLU(),
+                                            torch::nn::Linear(options.mlp_hidden(), 1)));
+  }
 }
 
 torch::Tensor PredictorImpl::encode_dataset(const torch::Tensor& features) {
@@ -47,14 +62,35 @@ torch::Tensor PredictorImpl::encode_dataset(const torch::Tensor& features) {
 
 torch::Tensor PredictorImpl::embed_cells(const torch::Tensor& codes) { return graph_encoder_(codes); }
 
-torch::Tensor PredictorImpl::score(const torch::Tensor& cell_embeddings,
-                                   const torch::Tensor& dataset) {
-  const int64_t cell_dim = options.graph_encoder().output_dim();
-  const int64_t dataset_dim = options.set_encoder().output_dim();
+namespace {
+
+void check_cell_embeddings(const torch::Tensor& cell_embeddings, int64_t cell_dim) {
   if (cell_embeddings.dim() != 2 || cell_embeddings.size(1) != cell_dim) {
     throw bad_input("predictor: cell embeddings must be [B, " + std::to_string(cell_dim) +
                     "], got " + c10::str(cell_embeddings.sizes()));
   }
+}
+
+}  // namespace
+
+torch::Tensor PredictorImpl::prior_score(const torch::Tensor& cell_embeddings) {
+  if (!options.prior()) throw bad_input("predictor: this predictor has no prior term");
+  check_cell_embeddings(cell_embeddings, options.graph_encoder().output_dim());
+  return prior_head_->forward(cell_embeddings).squeeze(1);
+}
+
+torch::Tensor PredictorImpl::score(const torch::Tensor& cell_embeddings,
+                                   const torch::Tensor& dataset) {
+  if (!options.prior()) return residual(cell_embeddings, dataset);
+  return prior_score(cell_embeddings) +
+         options.residual_weight() * residual(cell_embeddings, dataset);
+}
+
+torch::Tensor PredictorImpl::residual(const torch::Tensor& cell_embeddings,
+                                      const torch::Tensor& dataset) {
+  const int64_t cell_dim = options.graph_encoder().output_dim();
+  const int64_t dataset_dim = options.set_encoder().output_dim();
+  check_cell_embeddings(cell_embeddings, cell_dim);
   const int64_t batch = cell_embeddings.size(0);
   if (dataset.dim() != 2 || dataset.size(1) != dataset_dim ||
       (dataset.size(0) != batch && dataset.size(0) != 1)) {

@@ -169,6 +169,10 @@ std::vector<std::vector<std::size_t>> draw_dataset_indices(const ImageSet& pool,
 SuggestResult suggest_cells(const MetaModel& model, const ImageSet& pool,
                             const SuggestOptions& options) {
   validate(options);
+  if (options.residual_weight && !model.predictor->options.prior()) {
+    throw bad_input("--residual-weight: this meta-model's predictor has no prior term (meta-train "
+                    "it with --bench-use prior)");
+  }
   if (pool.num_classes() < 2) {
     throw bad_input(pool.source + ": has " + std::to_string(pool.num_classes()) +
                     " class; a suggestion needs a dataset of at least 2 classes");
@@ -240,6 +244,7 @@ SuggestResult suggest_cells(const MetaModel& model, const ImageSet& pool,
   // 5. The predictor: embed every candidate once, score it against each draw, average.
   if (!result.scored.empty()) {
     Predictor predictor = model.predictor;
+    if (options.residual_weight) predictor->options.residual_weight(*options.residual_weight);
     std::vector<Nb201Cell> cells;
     for (const auto& s : result.scored) cells.push_back(s.cell);
     const torch::Tensor embeddings = embed_in_chunks(predictor, cells_to_op_codes(cells));

@@ -8,6 +8,7 @@
 
 #include "d2a/error.h"
 #include "d2a/meta/bench_columns.h"
+#include "d2a/meta/cell_batch.h"
 #include "d2a/meta/meta_trainer.h"
 #include "d2a/meta/rank_correlation.h"
 #include "meta_test_support.h"
@@ -214,6 +215,32 @@ TEST(BenchColumns, TrainAsImagelessTasksBesideTheDatabase) {
   const auto described = trainer.describe();
   EXPECT_EQ(described["benchmark_columns"][0]["metric"], "cifar100-test");
   EXPECT_EQ(described["benchmark_columns"][0]["source"], "tiny.csv");
+}
+
+// --bench-use prior: the columns teach a dataset-agnostic prior(cell) that the shipped predictor
+// keeps (the column vectors of the "task" use are not shipped).
+TEST(BenchColumns, TeachADatasetAgnosticPrior) {
+  torch::set_num_threads(1);
+  MetaTrainOptions options = small_options();
+  options.epochs = 6;
+  options.train_generator = false;
+  options.bench_use = "prior";
+  options.bench_batch = 32;
+  const auto columns = select_bench_columns(tiny_table(), {"cifar100-test"});
+  MetaTrainer trainer(synthetic_set(), columns, options);
+  for (int e = 0; e < options.epochs; ++e) trainer.train_epoch();
+  EXPECT_LT(trainer.history().back().bench_loss, trainer.history().front().bench_loss);
+  Predictor predictor = trainer.best_predictor();
+  ASSERT_TRUE(predictor->options.prior());
+  torch::NoGradGuard no_grad;
+  const torch::Tensor prior = predictor->prior_score(predictor->embed_cells(cells_to_op_codes(columns[0].cells)));
+  const std::vector<double> predicted(prior.data_ptr<float>(), prior.data_ptr<float>() + prior.numel());
+  const std::vector<double> truth(columns[0].accuracy.begin(), columns[0].accuracy.end());
+  EXPECT_GT(spearman(predicted, truth), 0.5) << "the prior ranks the column's cells";
+  EXPECT_NE(trainer.describe()["benchmark_use"].get<std::string>().find("prior"), std::string::npos);
+
+  options.bench_use = "column";
+  EXPECT_THROW(MetaTrainer(synthetic_set(), columns, options), Error);
 }
 
 TEST(RankCorrelation, SpearmanOfKnownRankings) {

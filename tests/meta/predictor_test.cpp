@@ -1,6 +1,7 @@
 #include "d2a/meta/predictor.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -92,6 +93,46 @@ TEST(Predictor, FitsASyntheticCellScore) {
   torch::NoGradGuard no_grad;
   EXPECT_LT(mse().item<double>(), initial / 5);
   EXPECT_GT(rank_correlation(predictor(codes, dataset), target), 0.8);
+}
+
+TEST(Predictor, PriorAddsADatasetAgnosticTerm) {
+  torch::manual_seed(3);
+  PredictorOptions options(8);
+  options.graph_encoder().hidden_dim(32);
+  options.prior(true).residual_weight(0.5);
+  Predictor predictor(options);
+  const torch::Tensor codes = cells_to_op_codes(test::random_cells(4, 2));
+  const torch::Tensor dataset = predictor->encode_dataset(torch::randn({1, 3, 4, 8}));
+  const torch::Tensor cells = predictor->embed_cells(codes);
+  const torch::Tensor prior = predictor->prior_score(cells);
+  EXPECT_EQ(prior.sizes(), torch::IntArrayRef({4}));
+  EXPECT_TRUE(torch::allclose(predictor(codes, dataset),
+                              prior + 0.5 * predictor->residual(cells, dataset), 1e-5, 1e-6));
+  // The prior ignores the dataset; the score does not.
+  const torch::Tensor other = predictor->encode_dataset(torch::randn({1, 3, 4, 8}) + 3);
+  EXPECT_GT((predictor(codes, dataset) - predictor(codes, other)).abs().max().item<double>(), 1e-6);
+  predictor(codes, dataset).pow(2).sum().backward();
+  test::expect_gradients_everywhere(*predictor);
+
+  Predictor plain(PredictorOptions(8));
+  EXPECT_THROW(plain->prior_score(plain->embed_cells(codes)), Error);
+}
+
+TEST(Predictor, OptionsRoundTripAndOldConfigsHaveNoPrior) {
+  PredictorOptions options(8);
+  options.prior(true).residual_weight(0.25);
+  const nlohmann::json json = to_json(options);
+  const PredictorOptions back = predictor_options_from_json(json, "config.json");
+  EXPECT_TRUE(back.prior());
+  EXPECT_DOUBLE_EQ(back.residual_weight(), 0.25);
+  nlohmann::json old = json;
+  old.erase("prior");
+  old.erase("residual_weight");
+  const PredictorOptions legacy = predictor_options_from_json(old, "config.json");
+  EXPECT_FALSE(legacy.prior());
+  EXPECT_DOUBLE_EQ(legacy.residual_weight(), 1.0);
+  old["prior"] = "yes";
+  EXPECT_THROW(predictor_options_from_json(old, "config.json"), Error);
 }
 
 }  // namespace

@@ -19,6 +19,11 @@
 //    the head are shared, so the dense cell-quality signal of the columns shapes the cell
 //    embedding that the (sparse) database records alone could not; the shipped predictor is an
 //    ordinary Predictor (the learned column vectors are not part of it).
+//    With bench_use = "prior" instead, the predictor gets a dataset-agnostic prior term
+//    (PredictorOptions::prior): benchmark batches train prior(cell) alone on the columns, and
+//    database batches train the dataset-conditioned residual on accuracy - prior(cell) (the prior
+//    detached), so what the columns teach carries over to a new dataset at suggest time instead
+//    of living in column vectors that no new dataset can reuse.
 // Randomness: everything of epoch e derives from (seed, e), so a resumed run repeats the
 // uninterrupted one for the same thread count.
 #include <nlohmann/json.hpp>
@@ -45,6 +50,8 @@ struct MetaTrainOptions {
   int generator_top_k = 5;
   bool train_generator = true;
   double bench_weight = 1.0;
+  std::string bench_use = "task";  // "task" or "prior" (see above)
+  int bench_batch = 0;             // cells per benchmark batch; 0 = batch_size
   double gradient_clip = 5.0;  // max global gradient norm per step (0 = none)
   int64_t graph_hidden = 512;  // GRU width of the predictor's encoder and the generator's decoder
   std::uint64_t seed = 0;
@@ -119,6 +126,7 @@ class MetaTrainer {
   double generator_step(const std::vector<int>& pairs, std::mt19937_64& rng, bool train);
   double validate_generator();
   std::string fingerprint() const;
+  bool uses_prior() const { return !bench_.empty() && options_.bench_use == "prior"; }
 
   MetaTrainingSet data_;
   std::vector<BenchColumn> bench_;

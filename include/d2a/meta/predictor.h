@@ -1,6 +1,11 @@
 #pragma once
 // MetaD2A's performance predictor: how well a cell does on a dataset, as a standardised accuracy.
 // score = MLP([GraphEncoder(cell), dataset vector]) with MLP = Linear, ReLU, Linear(-> 1).
+// With `prior` (d2a's addition, not in MetaD2A), the score is
+//   prior(cell) + residual_weight * MLP([cell, dataset]),
+// where prior = Linear, ReLU, Linear(-> 1) of the cell embedding alone: a dataset-agnostic
+// notion of cell quality that meta-training fits to fully trained benchmark columns (CIFAR-100,
+// ImageNet16-120), while the dataset-conditioned MLP fits what each database task adds to it.
 // The predictor owns its own SetEncoder (as in the paper, not shared with the generator), so a
 // predictor directory is self-contained. To score many cells on one dataset, encode the dataset
 // once and pass a [1, Ds] dataset vector: it broadcasts over the cells.
@@ -20,6 +25,9 @@ struct PredictorOptions {
   TORCH_ARG(SetEncoderOptions, set_encoder);      // its output_dim is Ds
   TORCH_ARG(GraphEncoderOptions, graph_encoder);  // its output_dim is Dc
   TORCH_ARG(int64_t, mlp_hidden) = 512;
+  TORCH_ARG(bool, prior) = false;
+  // Weight of the dataset-conditioned term in score() when `prior` is on (1 = as trained).
+  TORCH_ARG(double, residual_weight) = 1.0;
 };
 
 nlohmann::json to_json(const PredictorOptions& options);
@@ -36,6 +44,12 @@ class PredictorImpl : public torch::nn::Cloneable<PredictorImpl> {
   torch::Tensor embed_cells(const torch::Tensor& codes);
   // cell embeddings [B, Dc], dataset vectors [B, Ds] or [1, Ds] -> predictions [B].
   torch::Tensor score(const torch::Tensor& cell_embeddings, const torch::Tensor& dataset);
+  // The dataset-agnostic prior: cell embeddings [B, Dc] -> [B]. Throws d2a::Error (bad input)
+  // when the predictor has no prior.
+  torch::Tensor prior_score(const torch::Tensor& cell_embeddings);
+  // The dataset-conditioned term alone (the whole score without a prior): [B, Dc], [B or 1, Ds]
+  // -> [B].
+  torch::Tensor residual(const torch::Tensor& cell_embeddings, const torch::Tensor& dataset);
   // score(embed_cells(codes), dataset): op codes [B, 6], dataset [B or 1, Ds] -> [B].
   torch::Tensor forward(const torch::Tensor& codes, const torch::Tensor& dataset);
 
@@ -45,6 +59,7 @@ class PredictorImpl : public torch::nn::Cloneable<PredictorImpl> {
   SetEncoder set_encoder_{nullptr};
   GraphEncoder graph_encoder_{nullptr};
   torch::nn::Sequential head_{nullptr};
+  torch::nn::Sequential prior_head_{nullptr};  // only with options.prior()
 };
 TORCH_MODULE(Predictor);
 

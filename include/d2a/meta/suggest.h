@@ -41,6 +41,9 @@ struct SuggestOptions {
   double max_flops = std::numeric_limits<double>::infinity();
   double max_params = std::numeric_limits<double>::infinity();
   Nb201MacroConfig cost_network;
+  // Weight of the dataset-conditioned term for a predictor with a prior (PredictorOptions::
+  // residual_weight); unset = the model's own. Bad input for a predictor without a prior.
+  std::optional<double> residual_weight;
   // NASWOT blend (off at weight 0).
   double naswot_weight = 0;
   int naswot_top = 30;       // classes (best by the predictor) that get a NASWOT score
