@@ -116,18 +116,18 @@ std::string model_card(const nlohmann::json& training, const MetaTrainer& traine
           "target; `--bench-columns` refuses cifar10-*)\n\n## Command and seeds\n\n```\n"
        << training["command"].get<std::string>() << "\n```\n\nSeed " << training["seed"]
        << " (task split, draws, initialisation, batch order).\n\n## Metrics\n\n"
-       << "| epoch | predictor loss | bench loss | generator loss | val Spearman | val MSE | val generator loss |\n"
-       << "|---|---|---|---|---|---|---|\n";
+       << "| epoch | predictor loss | bench loss | generator loss | val Spearman | val prior Spearman | val MSE | val generator loss |\n"
+       << "|---|---|---|---|---|---|---|---|\n";
   char row[256];
   for (const auto& r : trainer.history()) {
-    std::snprintf(row, sizeof row, "| %d%s | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f%s |\n", r.epoch,
+    std::snprintf(row, sizeof row, "| %d%s | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f%s |\n", r.epoch,
                   r.best_predictor ? " *" : "", r.predictor_loss, r.bench_loss, r.generator_loss,
-                  r.validation_spearman, r.validation_mse, r.validation_generator_loss,
+                  r.validation_spearman, r.validation_prior_spearman, r.validation_mse, r.validation_generator_loss,
                   r.best_generator ? " *" : "");
     card << row;
   }
   card << "\nKept: the predictor of epoch " << trainer.best_predictor_epoch()
-       << " (best validation Spearman, averaged per held-out task) and the generator of epoch "
+       << " (best validation Spearman, averaged per held-out task, plus the prior's Spearman on the held-out benchmark cells when there is a prior) and the generator of epoch "
        << trainer.best_generator_epoch() << " (lowest validation VAE loss).\n\n## Limits\n\n"
        << "- Validation tasks come from the same sources as the training tasks (other class "
           "subsets), so the validation Spearman is optimistic for a dataset unlike them.\n"
@@ -255,10 +255,10 @@ void add_meta_train_command(CLI::App& app, Action& action) {
       trainer.save_checkpoint(checkpoint.string());
       if (!options.json) {
         std::fprintf(stderr,
-                     "epoch %d/%d  pred %.4f  bench %.4f  gen %.4f  val spearman %.4f%s  val mse "
-                     "%.4f  val gen %.4f%s  %.0f s\n",
+                     "epoch %d/%d  pred %.4f  bench %.4f  gen %.4f  val spearman %.4f  prior %.4f%s  "
+                     "val mse %.4f  val gen %.4f%s  %.0f s\n",
                      r.epoch, o->train.epochs, r.predictor_loss, r.bench_loss, r.generator_loss,
-                     r.validation_spearman, r.best_predictor ? "*" : " ", r.validation_mse,
+                     r.validation_spearman, r.validation_prior_spearman, r.best_predictor ? "*" : " ", r.validation_mse,
                      r.validation_generator_loss, r.best_generator ? "*" : " ", r.seconds);
       }
       if (r.best_predictor || r.best_generator) write_model();

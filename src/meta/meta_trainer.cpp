@@ -26,6 +26,7 @@ namespace {
 constexpr const char* kStateFile = "state.json";
 constexpr const char* kTrainerStateFile = "trainer_state.pt";
 constexpr std::uint64_t kValidationStream = 0x76616c6964ull;  // fixed draws, same every epoch
+constexpr double kPriorValidationShare = 0.05;  // of each benchmark column, with bench_use "prior"
 
 std::mt19937_64 stream(std::uint64_t seed, std::uint64_t epoch, std::uint64_t salt = 0) {
   std::seed_seq seq{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
@@ -112,6 +113,7 @@ nlohmann::json MetaEpochReport::to_json() const {
           {"bench_loss", bench_loss},
           {"generator_loss", generator_loss},
           {"validation_spearman", validation_spearman},
+          {"validation_prior_spearman", validation_prior_spearman},
           {"validation_mse", validation_mse},
           {"validation_generator_loss", validation_generator_loss},
           {"seconds", seconds},
@@ -126,6 +128,7 @@ MetaEpochReport MetaEpochReport::from_json(const nlohmann::json& json) {
   r.bench_loss = json.at("bench_loss").get<double>();
   r.generator_loss = json.at("generator_loss").get<double>();
   r.validation_spearman = json.at("validation_spearman").get<double>();
+  r.validation_prior_spearman = json.value("validation_prior_spearman", 0.0);
   r.validation_mse = json.at("validation_mse").get<double>();
   r.validation_generator_loss = json.at("validation_generator_loss").get<double>();
   r.seconds = json.at("seconds").get<double>();
@@ -199,6 +202,23 @@ MetaTrainer::MetaTrainer(MetaTrainingSet data, std::vector<BenchColumn> bench,
     bench_codes_ = torch::cat(codes);
     bench_targets_ = torch::cat(targets);
     bench_column_ = torch::cat(columns);
+    // With a prior, a seeded share of each column's cells validates it and is never trained on.
+    std::mt19937_64 split_rng = stream(options_.seed, 0, 2);
+    int64_t first_row = 0;
+    for (const BenchColumn& column : bench_) {
+      const auto n = static_cast<std::size_t>(column.cells.size());
+      std::vector<bool> held_out(n, false);
+      if (uses_prior()) {
+        const std::size_t count = std::max<std::size_t>(1, static_cast<std::size_t>(kPriorValidationShare * n));
+        for (std::size_t i : sample_without_replacement(split_rng, n, std::min(count, n - 1))) held_out[i] = true;
+        bench_validation_rows_.emplace_back();
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        const int64_t row = first_row + static_cast<int64_t>(i);
+        (held_out[i] ? bench_validation_rows_.back() : bench_train_rows_).push_back(row);
+      }
+      first_row += static_cast<int64_t>(n);
+    }
   }
 
   torch::manual_seed(options_.seed);
@@ -300,7 +320,7 @@ MetaEpochReport MetaTrainer::train_epoch() {
       std::vector<int64_t> rows;
       const auto bench_batch = options_.bench_batch > 0 ? static_cast<std::size_t>(options_.bench_batch) : batch;
       for (std::size_t i = 0; i < bench_batch; ++i) {
-        rows.push_back(static_cast<int64_t>(uniform_below(rng, bench_targets_.size(0))));
+        rows.push_back(bench_train_rows_[uniform_below(rng, bench_train_rows_.size())]);
       }
       const torch::Tensor idx = torch::tensor(rows, torch::kLong);
       const torch::Tensor bench_embeddings = predictor_->embed_cells(bench_codes_.index_select(0, idx));
@@ -335,9 +355,11 @@ MetaEpochReport MetaTrainer::train_epoch() {
   const auto [spearman, mse] = validate_predictor();
   report.validation_spearman = spearman;
   report.validation_mse = mse;
-  const bool has_validation = !validation_samples_.empty();
-  if (!has_validation || spearman > best_spearman_) {
-    best_spearman_ = spearman;
+  report.validation_prior_spearman = validate_prior();
+  const double criterion = spearman + report.validation_prior_spearman;
+  const bool has_validation = !validation_samples_.empty() || !bench_validation_rows_.empty();
+  if (!has_validation || criterion > best_spearman_) {
+    best_spearman_ = criterion;
     best_predictor_ = clone_eval(predictor_);
     best_predictor_epoch_ = report.epoch;
     report.best_predictor = true;
@@ -394,6 +416,23 @@ std::pair<double, double> MetaTrainer::validate_predictor() {
   predictor_->train();
   return {ranked_tasks > 0 ? spearman_sum / ranked_tasks : 0.0,
           squared_error / static_cast<double>(validation_samples_.size())};
+}
+
+double MetaTrainer::validate_prior() {
+  if (!uses_prior()) return 0.0;
+  torch::NoGradGuard no_grad;
+  predictor_->eval();
+  double sum = 0;
+  for (const std::vector<int64_t>& rows : bench_validation_rows_) {
+    const torch::Tensor idx = torch::tensor(rows, torch::kLong);
+    const torch::Tensor prior =
+        predictor_->prior_score(predictor_->embed_cells(bench_codes_.index_select(0, idx))).contiguous();
+    const torch::Tensor truth = bench_targets_.index_select(0, idx).contiguous();
+    sum += spearman(std::vector<double>(prior.data_ptr<float>(), prior.data_ptr<float>() + prior.numel()),
+                    std::vector<double>(truth.data_ptr<float>(), truth.data_ptr<float>() + truth.numel()));
+  }
+  predictor_->train();
+  return sum / static_cast<double>(bench_validation_rows_.size());
 }
 
 double MetaTrainer::validate_generator() {

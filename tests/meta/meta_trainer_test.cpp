@@ -237,6 +237,7 @@ TEST(BenchColumns, TeachADatasetAgnosticPrior) {
   const std::vector<double> predicted(prior.data_ptr<float>(), prior.data_ptr<float>() + prior.numel());
   const std::vector<double> truth(columns[0].accuracy.begin(), columns[0].accuracy.end());
   EXPECT_GT(spearman(predicted, truth), 0.5) << "the prior ranks the column's cells";
+  EXPECT_GT(trainer.history().back().validation_prior_spearman, 0.3) << "held-out column cells";
   EXPECT_NE(trainer.describe()["benchmark_use"].get<std::string>().find("prior"), std::string::npos);
 
   options.bench_use = "column";

@@ -67,6 +67,10 @@ struct MetaEpochReport {
   double bench_loss = 0;           // mean MSE of the benchmark batches (0 without columns)
   double generator_loss = 0;       // mean training VAE loss
   double validation_spearman = 0;  // mean per-task Spearman on the validation tasks
+  // bench_use "prior": Spearman of prior(cell) against the held-out benchmark cells (a seeded
+  // share of each column that the prior never trains on), mean over columns; 0 otherwise. The
+  // kept predictor is the epoch with the best validation_spearman + validation_prior_spearman.
+  double validation_prior_spearman = 0;
   double validation_mse = 0;       // predictor MSE (standardised) on the validation records
   double validation_generator_loss = 0;
   double seconds = 0;              // this epoch, validation included
@@ -115,6 +119,9 @@ class MetaTrainer {
   // Validation of the current predictor (eval mode, fixed draws): mean per-task Spearman and
   // the MSE of standardised predictions.
   std::pair<double, double> validate_predictor();
+  // Mean over columns of the Spearman of prior(cell) on the held-out benchmark cells (0 without
+  // a prior).
+  double validate_prior();
 
  private:
   // Dataset vectors of `sample_tasks` (positions in data_.tasks), one fresh draw each, grouped
@@ -138,6 +145,8 @@ class MetaTrainer {
   std::vector<double> bench_mean_, bench_std_;
   torch::Tensor bench_codes_;  // [C * cells, 6]
   torch::Tensor bench_targets_;  // [C * cells] standardised
+  std::vector<int64_t> bench_train_rows_;       // rows of bench_codes_ the batches draw from
+  std::vector<std::vector<int64_t>> bench_validation_rows_;  // per column (prior use only)
   torch::Tensor bench_column_;   // [C * cells] column index
 
   Predictor predictor_{nullptr};
