@@ -14,7 +14,9 @@ void ReluConvBnImpl::reset() {
                             .stride(options.stride())
                             .padding(k / 2)
                             .bias(false)));
-  bn = register_module("bn", torch::nn::BatchNorm2d(options.out_channels()));
+  bn = register_module("bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(
+                                 options.out_channels())
+                                 .affine(options.affine())));
 }
 
 torch::Tensor ReluConvBnImpl::forward(const torch::Tensor& x) { return bn(conv(torch::relu(x))); }
@@ -40,16 +42,16 @@ torch::Tensor Nb201ResidualBlockImpl::forward(const torch::Tensor& x) {
   return conv_b(conv_a(x)) + shortcut_conv(shortcut_pool(x));
 }
 
-torch::nn::AnyModule make_nb201_op(Nb201Op op, std::int64_t channels) {
+torch::nn::AnyModule make_nb201_op(Nb201Op op, std::int64_t channels, bool affine) {
   switch (op) {
     case Nb201Op::kNone:
       return {};
     case Nb201Op::kSkipConnect:
       return torch::nn::AnyModule(torch::nn::Identity());
     case Nb201Op::kNorConv1x1:
-      return torch::nn::AnyModule(ReluConvBn(ReluConvBnOptions(channels, channels, 1)));
+      return torch::nn::AnyModule(ReluConvBn(ReluConvBnOptions(channels, channels, 1).affine(affine)));
     case Nb201Op::kNorConv3x3:
-      return torch::nn::AnyModule(ReluConvBn(ReluConvBnOptions(channels, channels, 3)));
+      return torch::nn::AnyModule(ReluConvBn(ReluConvBnOptions(channels, channels, 3).affine(affine)));
     case Nb201Op::kAvgPool3x3:
       return torch::nn::AnyModule(torch::nn::AvgPool2d(
           torch::nn::AvgPool2dOptions(3).stride(1).padding(1).count_include_pad(false)));

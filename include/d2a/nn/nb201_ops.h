@@ -17,10 +17,13 @@ struct ReluConvBnOptions {
   TORCH_ARG(std::int64_t, out_channels);
   TORCH_ARG(std::int64_t, kernel_size);  // odd; padding is kernel_size / 2
   TORCH_ARG(std::int64_t, stride) = 1;
+  // false: a BN without scale and shift, as in the supernet cells of DARTS and of the
+  // benchmark's searches (xautodl builds its search cells with affine=False).
+  TORCH_ARG(bool, affine) = true;
 };
 
-// ReLU -> Conv2d(k x k, no bias) -> BatchNorm2d(affine, running statistics): the benchmark's
-// `nor_conv_kxk` op and the two halves of the residual block.
+// ReLU -> Conv2d(k x k, no bias) -> BatchNorm2d(affine unless told otherwise, running
+// statistics): the benchmark's `nor_conv_kxk` op and the two halves of the residual block.
 class ReluConvBnImpl : public torch::nn::Cloneable<ReluConvBnImpl> {
  public:
   explicit ReluConvBnImpl(const ReluConvBnOptions& options);
@@ -64,6 +67,7 @@ TORCH_MODULE(Nb201ResidualBlock);
 // ([B, C, H, W] -> [B, C, H, W]): skip_connect is an identity, avg_pool_3x3 is
 // AvgPool2d(3, stride 1, pad 1, count_include_pad=false), nor_conv_kxk is ReluConvBn(k).
 // `none` has no module: returns an empty AnyModule (is_empty() is true); callers skip the edge.
-torch::nn::AnyModule make_nb201_op(Nb201Op op, std::int64_t channels);
+// `affine` goes to the BN of the convolutions (false in the supernets).
+torch::nn::AnyModule make_nb201_op(Nb201Op op, std::int64_t channels, bool affine = true);
 
 }  // namespace d2a
