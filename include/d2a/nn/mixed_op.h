@@ -38,7 +38,8 @@ class MixedOpImpl : public torch::nn::Module {
 TORCH_MODULE(MixedOp);
 
 // Channel shuffle of ShuffleNet / PC-DARTS: [B, C, H, W] viewed as [B, groups, C/groups, H, W],
-// transposed to [B, C/groups, groups, H, W] and flattened back.
+// transposed to [B, C/groups, groups, H, W] and flattened back. Call it qualified
+// (d2a::channel_shuffle): argument-dependent lookup also finds at::channel_shuffle.
 torch::Tensor channel_shuffle(const torch::Tensor& x, std::int64_t groups);
 
 }  // namespace d2a

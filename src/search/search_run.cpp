@@ -1,0 +1,237 @@
+#include "d2a/search/search_run.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+#include <string>
+
+#include "d2a/error.h"
+
+namespace d2a {
+namespace {
+
+namespace fs = std::filesystem;
+
+void check_search_data(const TrainData& data, std::int64_t num_classes) {
+  const std::string what = "search data: ";
+  if (!data.images.defined() || data.images.dim() != 4 ||
+      data.images.scalar_type() != torch::kFloat) {
+    throw bad_input(what + "images must be a float32 [N, C, H, W] tensor");
+  }
+  if (!data.labels.defined() || data.labels.dim() != 1 ||
+      data.labels.scalar_type() != torch::kLong || data.labels.size(0) != data.images.size(0)) {
+    throw bad_input(what + "labels must be an int64 [N] tensor matching the " +
+                    std::to_string(data.images.size(0)) + " images");
+  }
+  if (data.images.size(0) < 2) throw bad_input(what + "need at least 2 images to split");
+  if (data.labels.min().item<std::int64_t>() < 0 ||
+      data.labels.max().item<std::int64_t>() >= num_classes) {
+    throw bad_input(what + "labels must lie in [0, " + std::to_string(num_classes) + ")");
+  }
+}
+
+// A generator of its own for each use, so that the split and the batch orders depend on the
+// seed and the epoch only (not on what the searcher drew from the global one).
+torch::Tensor permutation(std::int64_t n, std::uint64_t seed) {
+  return torch::randperm(n, at::detail::createCPUGenerator(seed), torch::kLong);
+}
+
+std::uint64_t epoch_seed(std::uint64_t seed, int epoch, int half) {
+  return seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(epoch) * 2 +
+         static_cast<std::uint64_t>(half) + 1;
+}
+
+std::string format_weight(double w) {
+  std::ostringstream out;
+  out << std::setprecision(8) << w;
+  return out.str();
+}
+
+void write_checkpoint(Searcher& searcher, const std::string& path, int epochs_done,
+                      std::uint64_t seed) {
+  torch::serialize::OutputArchive archive;
+  archive.write("run_epochs_done", c10::IValue(static_cast<std::int64_t>(epochs_done)));
+  archive.write("run_seed", c10::IValue(static_cast<std::int64_t>(seed)));
+  torch::serialize::OutputArchive nested;
+  searcher.save(nested);
+  archive.write("searcher", nested);
+  const std::string temporary = path + ".tmp";
+  try {
+    archive.save_to(temporary);
+    fs::rename(temporary, path);
+  } catch (const std::exception& e) {
+    throw runtime_failure("cannot write search checkpoint " + path + ": " + e.what());
+  }
+}
+
+// Returns the number of epochs the checkpoint holds.
+int read_checkpoint(Searcher& searcher, const std::string& path, std::uint64_t seed) {
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path, searcher.device());
+  } catch (const c10::Error& e) {
+    throw bad_input("cannot read search checkpoint " + path + ": " + e.what_without_backtrace());
+  }
+  c10::IValue value;
+  archive.read("run_seed", value);
+  if (static_cast<std::uint64_t>(value.toInt()) != seed) {
+    throw bad_input("search checkpoint " + path + " was written with seed " +
+                    std::to_string(value.toInt()) + ", not " + std::to_string(seed));
+  }
+  archive.read("run_epochs_done", value);
+  torch::serialize::InputArchive nested;
+  archive.read("searcher", nested);
+  searcher.load(nested);
+  return static_cast<int>(value.toInt());
+}
+
+const char* kHistoryHeader = "epoch,cell_type,edge,op,weight";
+
+// Keeps the header and the rows of epochs before `first_epoch` (a resumed run rewrites the
+// rest), through a temporary file renamed into place.
+void prepare_history(const std::string& path, int first_epoch) {
+  std::ostringstream kept;
+  kept << kHistoryHeader << '\n';
+  if (first_epoch > 0) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      int epoch = 0;
+      try {
+        epoch = std::stoi(line.substr(0, line.find(',')));
+      } catch (const std::exception&) {
+        throw bad_input("search history " + path + ": malformed row '" + line + "'");
+      }
+      if (epoch < first_epoch) kept << line << '\n';
+    }
+  }
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << kept.str();
+    if (!out) throw runtime_failure("cannot write search history " + temporary);
+  }
+  std::error_code error;
+  fs::rename(temporary, path, error);
+  if (error) throw runtime_failure("cannot write search history " + path + ": " + error.message());
+}
+
+void append_history(Searcher& searcher, const std::string& path, int epoch) {
+  std::ofstream out(path, std::ios::app);
+  const auto types = searcher.cell_types();
+  const auto ops = searcher.op_names();
+  const auto weights = searcher.op_weights();
+  for (std::size_t t = 0; t < weights.size(); ++t) {
+    const torch::Tensor w = weights[t].to(torch::kDouble).contiguous();
+    for (std::int64_t e = 0; e < w.size(0); ++e) {
+      for (std::int64_t o = 0; o < w.size(1); ++o) {
+        out << epoch << ',' << types.at(t) << ',' << e << ',' << ops.at(o) << ','
+            << format_weight(w[e][o].item<double>()) << '\n';
+      }
+    }
+  }
+  if (!out) throw runtime_failure("cannot append to search history " + path);
+}
+
+}  // namespace
+
+SearchSplit split_search_data(const TrainData& data, std::uint64_t seed) {
+  const std::int64_t n = data.images.size(0);
+  const torch::Tensor order = permutation(n, seed);
+  const torch::Tensor first = order.narrow(0, 0, n / 2);
+  const torch::Tensor second = order.narrow(0, n / 2, n - n / 2);
+  return {{data.images.index_select(0, first), data.labels.index_select(0, first)},
+          {data.images.index_select(0, second), data.labels.index_select(0, second)}};
+}
+
+double mean_entropy(const std::vector<torch::Tensor>& op_weights) {
+  double total = 0;
+  std::int64_t rows = 0;
+  for (const auto& w : op_weights) {
+    const torch::Tensor p = w.detach().to(torch::kCPU, torch::kDouble);
+    total -= torch::xlogy(p, p).sum().item<double>();
+    rows += p.size(0);
+  }
+  return rows == 0 ? 0.0 : total / static_cast<double>(rows);
+}
+
+SearchRunResult run_search(Searcher& searcher, const TrainData& data,
+                           const SearchRunOptions& options, const SearchStepCallback& on_step,
+                           const SearchEpochCallback& on_epoch) {
+  check_search_data(data, searcher.config().num_classes);
+  if (options.epochs < 1 || options.batch_size < 1) {
+    throw bad_input("search: epochs " + std::to_string(options.epochs) + " and batch size " +
+                    std::to_string(options.batch_size) + " must be positive");
+  }
+  SearchRunResult result;
+  if (options.resume && !options.checkpoint.empty() && fs::exists(options.checkpoint)) {
+    result.first_epoch = read_checkpoint(searcher, options.checkpoint, options.seed);
+  }
+  if (!options.history_csv.empty()) prepare_history(options.history_csv, result.first_epoch);
+
+  const torch::Device device = searcher.device();
+  SearchSplit split = split_search_data(data, options.seed);
+  const TrainData halves[2] = {
+      {split.train.images.to(device), split.train.labels.to(device)},
+      {split.valid.images.to(device), split.valid.labels.to(device)}};
+  const std::int64_t smaller = std::min(halves[0].images.size(0), halves[1].images.size(0));
+  const std::int64_t batch = std::min<std::int64_t>(options.batch_size, smaller);
+  const int steps = static_cast<int>(smaller / batch);
+
+  for (int epoch = result.first_epoch; epoch < options.epochs; ++epoch) {
+    const auto start = std::chrono::steady_clock::now();
+    searcher.new_epoch(epoch, options.epochs);
+    torch::Tensor orders[2];
+    for (int h = 0; h < 2; ++h) {
+      orders[h] = permutation(halves[h].images.size(0), epoch_seed(options.seed, epoch, h))
+                      .to(device);
+    }
+    SearchEpochReport report;
+    report.epoch = epoch;
+    report.epochs = options.epochs;
+    for (int s = 0; s < steps; ++s) {
+      Batch batches[2];
+      for (int h = 0; h < 2; ++h) {
+        const torch::Tensor index = orders[h].narrow(0, s * batch, batch);
+        batches[h] = {halves[h].images.index_select(0, index),
+                      halves[h].labels.index_select(0, index)};
+      }
+      const SearchStepStats stats = searcher.step(batches[0], batches[1]);
+      report.train_loss += stats.train_loss / steps;
+      report.train_accuracy += stats.train_accuracy / steps;
+      if (stats.arch_step) {
+        ++report.arch_steps;
+        report.valid_loss += stats.valid_loss;
+        report.valid_accuracy += stats.valid_accuracy;
+      }
+      if (on_step) on_step({epoch, s, steps, stats});
+    }
+    if (report.arch_steps > 0) {
+      report.valid_loss /= report.arch_steps;
+      report.valid_accuracy /= report.arch_steps;
+    }
+    report.genotype = searcher.genotype();
+    report.alpha_entropy = mean_entropy(searcher.op_weights());
+    report.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    // History first: a run killed between the two redoes this epoch and rewrites its rows.
+    if (!options.history_csv.empty()) append_history(searcher, options.history_csv, epoch);
+    if (!options.checkpoint.empty()) {
+      write_checkpoint(searcher, options.checkpoint, epoch + 1, options.seed);
+    }
+    result.epochs.push_back(report);
+    if (on_epoch) on_epoch(report);
+  }
+  result.genotype = searcher.genotype();
+  return result;
+}
+
+}  // namespace d2a
