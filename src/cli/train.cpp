@@ -1,21 +1,56 @@
-// d2a train: train one NAS-Bench-201 cell network from scratch and evaluate it on held-out data.
+// d2a train: train one NAS-Bench-201 cell network or one DARTS genotype's evaluation network from
+// scratch and evaluate it on held-out data.
 #include <torch/torch.h>
+
+#include <cctype>
+#include <optional>
 
 #include "d2a/cli/common.h"
 #include "d2a/data/open_image_set.h"
 #include "d2a/error.h"
 #include "d2a/nn/network_export.h"
 #include "d2a/progress.h"
+#include "d2a/space/darts_published.h"
 #include "d2a/train/budget.h"
+#include "d2a/train/darts_trainer.h"
 #include "d2a/train/trainer.h"
 
 namespace d2a::cli {
 namespace {
 
+constexpr const char* kNb201DefaultBudget = "nb201-12ep";
+constexpr const char* kDartsDefaultBudget = "darts-600ep";
+
+// What --arch names: a NAS-Bench-201 cell or a DARTS genotype (exactly one is set).
+struct TrainArch {
+  std::optional<Nb201Cell> cell;
+  std::optional<DartsGenotype> genotype;
+  std::string str() const { return cell ? cell->str() : genotype->str(); }
+};
+
+// A cell string starts with '|'; a DARTS genotype is a published name or the notation
+// Genotype(...). Anything else gets one line that names the three forms.
+TrainArch parse_arch(const std::string& text) {
+  const std::size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && text[first] == '|') return {Nb201Cell::parse(text), {}};
+  if (auto published = find_published_darts_genotype(text)) return {{}, *published};
+  if (first != std::string::npos && text.compare(first, 8, "Genotype") == 0) {
+    return {{}, DartsGenotype::parse(text)};
+  }
+  std::string shown = text.substr(0, 40);
+  for (char& ch : shown) ch = std::isprint(static_cast<unsigned char>(ch)) ? ch : ' ';
+  std::string names;
+  for (const auto& name : published_darts_genotype_names()) names += (names.empty() ? "" : ", ") + name;
+  throw bad_input("--arch '" + shown + (text.size() > 40 ? "...'" : "'") +
+                  ": not a NAS-Bench-201 cell (|op~0|+|op~0|op~1|+|op~0|op~1|op~2|), a DARTS "
+                  "genotype (Genotype(normal=[...], normal_concat=[...], reduce=[...], "
+                  "reduce_concat=[...])) or a published genotype name (" + names + ")");
+}
+
 struct TrainCommandOptions {
   std::string data;
   std::string arch;
-  std::string budget = "nb201-12ep";
+  std::string budget;  // empty: the default of the arch's space
   int epochs = 0;
   int channels = 0;
   int cells = 0;
@@ -28,8 +63,10 @@ struct TrainCommandOptions {
 
 // The budget with the user's overrides; any override renames it so that no result is reported
 // under a recipe it did not follow.
-Budget effective_budget(const TrainCommandOptions& o) {
-  Budget b = find_budget(o.budget);
+Budget effective_budget(const TrainCommandOptions& o, const TrainArch& arch) {
+  const bool darts = arch.genotype.has_value();
+  Budget b = find_budget(!o.budget.empty() ? o.budget
+                                           : darts ? kDartsDefaultBudget : kNb201DefaultBudget);
   std::vector<std::string> changes;
   auto override = [&](int value, int& field, const char* label) {
     field = value;
@@ -37,7 +74,7 @@ Budget effective_budget(const TrainCommandOptions& o) {
   };
   if (o.epochs > 0) override(o.epochs, b.recipe.epochs, "epochs");
   if (o.channels > 0) override(o.channels, b.channels, "C");
-  if (o.cells > 0) override(o.cells, b.cells_per_stage, "N");
+  if (o.cells > 0) override(o.cells, b.cells_per_stage, darts ? "layers" : "N");
   if (o.image_size > 0) override(o.image_size, b.image_size, "size");
   if (o.train_per_class >= 0) override(o.train_per_class, b.train_per_class, "train/class");
   if (o.test_per_class >= 0) override(o.test_per_class, b.test_per_class, "test/class");
@@ -51,33 +88,73 @@ Budget effective_budget(const TrainCommandOptions& o) {
     b.name += "[" + joined + "]";
   }
   b.validate();
+  if (arch.cell) check_nb201_budget(b);
   return b;
+}
+
+// Trains the network of `arch`; `save` then exports the trained network when asked.
+struct TrainRun {
+  TrainStats stats;
+  std::int64_t parameters_with_auxiliary = 0;
+  std::function<void(const std::string& path, const nlohmann::json& metadata)> save;
+};
+
+TrainRun run_training(const TrainArch& arch, const TrainTestData& data, const Budget& budget,
+                      std::uint64_t seed, torch::Device device, const TrainCallback& progress) {
+  TrainRun run;
+  if (arch.cell) {
+    TrainResult r = train_and_evaluate(*arch.cell, data.train, data.test, budget, seed, device,
+                                       progress);
+    run.stats = r;
+    run.parameters_with_auxiliary = r.num_parameters;
+    run.save = [net = r.network](const std::string& path, const nlohmann::json& metadata) {
+      export_network(net, path, metadata);
+    };
+  } else {
+    DartsTrainResult r = train_and_evaluate(*arch.genotype, data.train, data.test, budget, seed,
+                                            device, progress);
+    run.stats = r;
+    run.parameters_with_auxiliary = r.network->num_parameters_with_auxiliary();
+    run.save = [net = r.network](const std::string& path, const nlohmann::json& metadata) {
+      export_network(net, path, metadata);
+    };
+  }
+  return run;
 }
 
 }  // namespace
 
 void add_train_command(CLI::App& app, Action& action) {
   auto* command = app.add_subcommand(
-      "train", "Train one NAS-Bench-201 cell from scratch and evaluate it on held-out images");
+      "train",
+      "Train one NAS-Bench-201 cell or DARTS genotype from scratch and evaluate it on held-out "
+      "images");
   command->footer(
       "Trains on the train split of --data and reports accuracy on its test split (for a source "
       "without splits, e.g. a plain image folder, give separate --data and --test-data). The "
       "budget fixes recipe, network size and images per class; overrides rename it, e.g. "
-      "nb201-12ep[epochs=3,C=8]. Deterministic for a --seed and --threads on CPU.");
+      "nb201-12ep[epochs=3,C=8]. A DARTS genotype trains the DARTS evaluation network (C, and "
+      "--cells cells in total) with the darts-600ep recipe unless --budget says otherwise. "
+      "Deterministic for a --seed and --threads on CPU.");
   auto o = std::make_shared<TrainCommandOptions>();
   auto test_data = std::make_shared<std::string>();
   command->add_option("--data", o->data, "Images: folder or name (fashion-mnist, digits)")
       ->required();
   command->add_option("--test-data", *test_data, "Held-out images (default: --data's test split)");
-  command->add_option("--arch", o->arch, "Cell string |op~0|+|op~0|op~1|+|op~0|op~1|op~2|")
+  command
+      ->add_option("--arch", o->arch,
+                   "Cell string |op~0|+|op~0|op~1|+|op~0|op~1|op~2|, a DARTS genotype "
+                   "Genotype(normal=[...], ...), or DARTS_V2 / PC_DARTS")
       ->required();
-  command->add_option("--budget", o->budget, "Training budget")
-      ->check(CLI::IsMember(budget_names()))
-      ->capture_default_str();
+  command
+      ->add_option("--budget", o->budget,
+                   std::string("Training budget (default ") + kNb201DefaultBudget +
+                       " for a cell, " + kDartsDefaultBudget + " for a DARTS genotype)")
+      ->check(CLI::IsMember(budget_names()));
   command->add_option("--epochs", o->epochs, "Override the budget's epochs")
       ->check(CLI::PositiveNumber);
   command->add_option("--channels", o->channels, "Override C")->check(CLI::PositiveNumber);
-  command->add_option("--cells", o->cells, "Override N (cells per stage)")
+  command->add_option("--cells", o->cells, "Override N (cells per stage; DARTS: cells in total)")
       ->check(CLI::PositiveNumber);
   command->add_option("--image-size", o->image_size, "Override the image side")
       ->check(CLI::Range(8, 512));
@@ -96,8 +173,8 @@ void add_train_command(CLI::App& app, Action& action) {
   set_action(
       command, action,
       [o, test_data](const CommonOptions& options, const std::string& device_name) {
-        const Nb201Cell cell = Nb201Cell::parse(o->arch);
-        const Budget budget = effective_budget(*o);
+        const TrainArch arch = parse_arch(o->arch);
+        const Budget budget = effective_budget(*o, arch);
         DataOptions train_opts;
         train_opts.split = "train";
         train_opts.max_per_class = budget.train_per_class;
@@ -115,17 +192,19 @@ void add_train_command(CLI::App& app, Action& action) {
 
         const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
         Progress progress("train", 0, "steps", options.json);
-        const TrainResult r = train_and_evaluate(
-            cell, data.train, data.test, budget, options.seed, device, [&](const TrainProgress& p) {
+        const TrainRun run = run_training(
+            arch, data, budget, options.seed, device, [&](const TrainProgress& p) {
               char note[80];
               std::snprintf(note, sizeof note, "epoch %d/%d  loss %.3f  lr %.4f", p.epoch + 1,
                             p.epochs, p.loss, p.learning_rate);
               progress.set(p.step, note);
             });
         progress.finish();
+        const TrainStats& r = run.stats;
 
         nlohmann::json result = {
-            {"arch", cell.str()},
+            {"arch", arch.str()},
+            {"space", arch.cell ? "nb201" : "darts"},
             {"data", o->data},
             {"budget", budget.name},
             {"recipe", budget.to_json()},
@@ -142,17 +221,19 @@ void add_train_command(CLI::App& app, Action& action) {
             {"images_per_second", r.images_per_second},
             {"parameters", r.num_parameters},
         };
+        if (arch.genotype) result["parameters_with_auxiliary"] = run.parameters_with_auxiliary;
         if (!o->export_path.empty()) {
-          export_network(r.network, o->export_path, result);
+          run.save(o->export_path, result);
           result["exported"] = o->export_path;
         }
         print_result(options, result, [&](std::ostream& out) {
-          out << "cell:            " << cell.str() << "\n"
+          out << (arch.cell ? "cell:            " : "genotype:        ") << arch.str() << "\n"
               << "data:            " << o->data << " (" << train_set.size() << " train, "
               << test_set.size() << " test images, " << train_set.num_classes() << " classes)\n"
               << "budget:          " << budget.name << " (" << budget.recipe.epochs
-              << " epochs, C=" << budget.channels << " N=" << budget.cells_per_stage << ", "
-              << budget.image_size << "x" << budget.image_size << ")\n"
+              << " epochs, C=" << budget.channels << (arch.cell ? " N=" : " layers=")
+              << budget.cells_per_stage << ", " << budget.image_size << "x" << budget.image_size
+              << ")\n"
               << "test accuracy:   " << r.test_accuracy << " %\n"
               << "train accuracy:  " << r.train_accuracy << " % (last epoch)\n"
               << "train time:      " << r.train_seconds << " s (" << r.images_per_second

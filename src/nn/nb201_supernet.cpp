@@ -8,14 +8,17 @@
 #include <string>
 
 #include "d2a/error.h"
+#include "d2a/nn/supernet_mixing.h"
 
 namespace d2a {
 namespace {
 
 constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
 
-// The edges of node j are contiguous in kNb201Edges: node 1 {0}, node 2 {1, 2}, node 3 {3, 4, 5}.
-constexpr int kNodeFirstEdge[kNb201NumNodes + 1] = {0, 0, 1, 3, 6};
+constexpr const char* kWhat = "NAS-Bench-201 supernet";
+
+// The edges of nodes 1, 2, 3 are contiguous in kNb201Edges: {0}, {1, 2}, {3, 4, 5}.
+const std::vector<int> kNodeFirstEdge = {0, 1, 3, 6};
 
 std::vector<Nb201Op> candidate_ops(const std::vector<std::string>& names) {
   std::vector<Nb201Op> ops;
@@ -144,89 +147,28 @@ std::vector<std::string> Nb201SupernetImpl::op_names() const {
 }
 
 void Nb201SupernetImpl::set_mixing(const SupernetMixing& mixing) {
-  if (mixing.mode == MixingMode::kGumbelHard && !(mixing.tau > 0)) {
-    throw bad_input("Gumbel-softmax temperature must be positive, got " +
-                    std::to_string(mixing.tau));
-  }
-  if (mixing.mode == MixingMode::kGiven && !given_.defined()) {
-    throw bad_input("NAS-Bench-201 supernet: kGiven mixing before set_op_weights");
-  }
+  check_mixing(mixing, given_.defined(), kWhat);
   mixing_ = mixing;
 }
 
 void Nb201SupernetImpl::set_op_weights(const std::vector<torch::Tensor>& weights) {
-  if (weights.size() != 1 || weights[0].sizes() != alphas_.sizes()) {
-    throw bad_input("NAS-Bench-201 supernet: op weights must be one tensor of shape " +
-                    c10::str(alphas_.sizes()) + ", got " + std::to_string(weights.size()) +
-                    " tensor(s)" +
-                    (weights.empty() ? std::string() : " of shape " + c10::str(weights[0].sizes())));
-  }
-  const torch::Tensor w = weights[0].detach().to(torch::kCPU, torch::kDouble);
-  const bool finite = torch::isfinite(w).all().item<bool>();
-  if (!finite || (w < 0).any().item<bool>() ||
-      (w.sum(1) - 1).abs().max().item<double>() > 1e-4) {
-    throw bad_input("NAS-Bench-201 supernet: op weight rows must lie on the simplex (non-negative,"
-                    " summing to 1)");
-  }
-  given_ = weights[0].detach().to(alphas_.device(), alphas_.scalar_type()).clone();
+  given_ = checked_op_weights(weights, {alphas_}, kWhat).front();
 }
 
 void Nb201SupernetImpl::set_allowed_ops(const std::vector<torch::Tensor>& allowed) {
-  if (allowed.empty()) {
-    allowed_.fill_(1);
-    return;
-  }
-  if (allowed.size() != 1 || allowed[0].sizes() != alphas_.sizes()) {
-    throw bad_input("NAS-Bench-201 supernet: allowed ops must be one bool tensor of shape " +
-                    c10::str(alphas_.sizes()));
-  }
-  const torch::Tensor mask = allowed[0].to(torch::kCPU).to(torch::kBool);
-  if (!mask.any(1).all().item<bool>()) {
-    throw bad_input("NAS-Bench-201 supernet: every edge needs at least one allowed op");
-  }
-  torch::NoGradGuard no_grad;
-  allowed_.copy_(mask.to(allowed_.device(), allowed_.scalar_type()));
+  std::vector<torch::Tensor> masks = {allowed_};  // shares allowed_'s storage
+  set_allowed_masks(masks, allowed, kWhat);
 }
 
 torch::Tensor Nb201SupernetImpl::allowed_mask() const { return allowed_ != 0; }
 
 torch::Tensor Nb201SupernetImpl::op_weights() {
-  const torch::Tensor allowed = allowed_mask();
-  switch (mixing_.mode) {
-    case MixingMode::kSoftmax:
-      return torch::softmax(alphas_.masked_fill(allowed.logical_not(), kMinusInfinity), -1);
-    case MixingMode::kGumbelHard:
-      return gumbel_hard_sample(alphas_.masked_fill(allowed.logical_not(), kMinusInfinity));
-    case MixingMode::kGiven:
-      return given_.to(alphas_.device(), alphas_.scalar_type()) * allowed;
-  }
-  return {};
-}
-
-torch::Tensor Nb201SupernetImpl::gumbel_hard_sample(const torch::Tensor& masked_alphas) const {
-  const torch::Tensor log_probs = torch::log_softmax(masked_alphas, -1);
-  const auto cpu = torch::TensorOptions().dtype(masked_alphas.scalar_type());
-  while (true) {
-    const torch::Tensor gumbels =
-        -torch::empty(masked_alphas.sizes(), cpu).exponential_().log().to(masked_alphas.device());
-    const torch::Tensor probs = torch::softmax((log_probs + gumbels) / mixing_.tau, -1);
-    if (torch::isinf(gumbels).any().item<bool>() || !torch::isfinite(probs).all().item<bool>()) {
-      continue;
-    }
-    const torch::Tensor index = std::get<1>(probs.max(-1, /*keepdim=*/true));
-    const torch::Tensor one_hot = torch::zeros_like(probs).scatter_(-1, index, 1.0);
-    return one_hot - probs.detach() + probs;
-  }
+  return mix_op_weights(alphas_, allowed_mask(), mixing_, given_);
 }
 
 torch::Tensor Nb201SupernetImpl::edge_weights() {
   if (!betas_.defined()) return {};
-  std::vector<torch::Tensor> parts;
-  for (int node = 1; node < kNb201NumNodes; ++node) {
-    const int first = kNodeFirstEdge[node];
-    parts.push_back(torch::softmax(betas_.narrow(0, first, kNodeFirstEdge[node + 1] - first), 0));
-  }
-  return torch::cat(parts);
+  return node_edge_weights(betas_, kNodeFirstEdge);
 }
 
 std::string Nb201SupernetImpl::genotype() {

@@ -12,6 +12,10 @@
 namespace d2a {
 namespace {
 
+using Dict = c10::impl::GenericDict;
+
+Dict new_dict() { return Dict(c10::StringType::get(), c10::AnyType::get()); }
+
 nlohmann::json macro_to_json(const Nb201MacroConfig& m) {
   return {{"channels", m.channels},
           {"cells_per_stage", m.cells_per_stage},
@@ -30,23 +34,24 @@ Nb201MacroConfig macro_from_json(const nlohmann::json& j) {
   return m;
 }
 
-}  // namespace
-
-void export_network(const Nb201Network& network, const std::string& path,
-                    const nlohmann::json& metadata) {
-  c10::Dict<std::string, torch::Tensor> state;
-  for (const auto& item : network->named_parameters()) {
-    state.insert(item.key(), item.value().detach().to(torch::kCPU).contiguous().clone());
-  }
-  for (const auto& item : network->named_buffers()) {
-    state.insert(item.key(), item.value().detach().to(torch::kCPU).contiguous().clone());
-  }
-  c10::impl::GenericDict dict(c10::StringType::get(), c10::AnyType::get());
-  dict.insert("format", std::string(kNb201ExportFormat));
-  dict.insert("state_dict", state);
-  dict.insert("cell", network->options.cell().str());
-  dict.insert("config", macro_to_json(network->options.macro()).dump());
+// Writes {"format", arch_key: arch, "config", "metadata", "state_dict": the module's parameters
+// and buffers} to `path` through a temporary file and a rename.
+void write_export(const torch::nn::Module& module, const std::string& path,
+                  const std::string& format, const std::string& arch_key, const std::string& arch,
+                  const nlohmann::json& config, const nlohmann::json& metadata) {
+  Dict dict = new_dict();
+  dict.insert("format", format);
+  dict.insert(arch_key, arch);
+  dict.insert("config", config.dump());
   dict.insert("metadata", metadata.dump());
+  c10::Dict<std::string, torch::Tensor> state;
+  for (const auto& item : module.named_parameters()) {
+    state.insert(item.key(), item.value().detach().to(torch::kCPU).contiguous().clone());
+  }
+  for (const auto& item : module.named_buffers()) {
+    state.insert(item.key(), item.value().detach().to(torch::kCPU).contiguous().clone());
+  }
+  dict.insert("state_dict", state);
   const std::vector<char> bytes = torch::pickle_save(dict);
 
   const std::string tmp = path + ".tmp";
@@ -66,12 +71,13 @@ void export_network(const Nb201Network& network, const std::string& path,
   }
 }
 
-ExportedNetwork load_exported_network(const std::string& path) {
+// The dict of an export file whose "format" is `format`.
+Dict read_export(const std::string& path, const std::string& format) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw bad_input(path + ": cannot open the network file");
   const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
                                 std::istreambuf_iterator<char>());
-  c10::impl::GenericDict dict(c10::StringType::get(), c10::AnyType::get());
+  Dict dict = new_dict();
   try {
     const torch::IValue value = torch::pickle_load(bytes);
     if (!value.isGenericDict()) throw bad_input(path + ": not a d2a network export (no dict)");
@@ -79,20 +85,15 @@ ExportedNetwork load_exported_network(const std::string& path) {
   } catch (const c10::Error& e) {
     throw bad_input(path + ": not a d2a network export (" + e.what_without_backtrace() + ")");
   }
-  if (!dict.contains("format") || dict.at("format").toStringRef() != kNb201ExportFormat) {
-    throw bad_input(path + ": not a d2a network export (field 'format' is not " +
-                    std::string(kNb201ExportFormat) + ")");
+  if (!dict.contains("format") || dict.at("format").toStringRef() != format) {
+    throw bad_input(path + ": not a d2a network export (field 'format' is not " + format + ")");
   }
-  ExportedNetwork result;
-  try {
-    const Nb201Cell cell = Nb201Cell::parse(dict.at("cell").toStringRef());
-    const Nb201MacroConfig macro =
-        macro_from_json(nlohmann::json::parse(dict.at("config").toStringRef()));
-    result.metadata = nlohmann::json::parse(dict.at("metadata").toStringRef());
-    result.network = Nb201Network(Nb201NetworkOptions(cell, macro));
-  } catch (const nlohmann::json::exception& e) {
-    throw bad_input(path + ": field 'config' or 'metadata' is not valid JSON (" + e.what() + ")");
-  }
+  return dict;
+}
+
+// Copies the export's state dict into `module` (which must have exactly its shapes) and puts
+// the module in eval mode.
+void load_state(torch::nn::Module& module, const Dict& dict, const std::string& path) {
   const auto state = dict.at("state_dict").toGenericDict();
   torch::NoGradGuard no_grad;
   auto load = [&](const std::string& name, torch::Tensor& target) {
@@ -104,9 +105,66 @@ ExportedNetwork load_exported_network(const std::string& path) {
     }
     target.copy_(source);
   };
-  for (auto& item : result.network->named_parameters()) load(item.key(), item.value());
-  for (auto& item : result.network->named_buffers()) load(item.key(), item.value());
-  result.network->eval();
+  for (auto& item : module.named_parameters()) load(item.key(), item.value());
+  for (auto& item : module.named_buffers()) load(item.key(), item.value());
+  module.eval();
+}
+
+}  // namespace
+
+void export_network(const Nb201Network& network, const std::string& path,
+                    const nlohmann::json& metadata) {
+  write_export(*network, path, kNb201ExportFormat, "cell", network->options.cell().str(),
+               macro_to_json(network->options.macro()), metadata);
+}
+
+ExportedNetwork load_exported_network(const std::string& path) {
+  const Dict dict = read_export(path, kNb201ExportFormat);
+  ExportedNetwork result;
+  try {
+    const Nb201Cell cell = Nb201Cell::parse(dict.at("cell").toStringRef());
+    const Nb201MacroConfig macro =
+        macro_from_json(nlohmann::json::parse(dict.at("config").toStringRef()));
+    result.metadata = nlohmann::json::parse(dict.at("metadata").toStringRef());
+    result.network = Nb201Network(Nb201NetworkOptions(cell, macro));
+  } catch (const nlohmann::json::exception& e) {
+    throw bad_input(path + ": field 'config' or 'metadata' is not valid JSON (" + e.what() + ")");
+  }
+  load_state(*result.network, dict, path);
+  return result;
+}
+
+void export_network(const DartsNetwork& network, const std::string& path,
+                    const nlohmann::json& metadata) {
+  const DartsNetworkOptions& o = network->options;
+  const nlohmann::json config = {{"channels", o.channels()},
+                                 {"layers", o.layers()},
+                                 {"input_channels", o.input_channels()},
+                                 {"num_classes", o.num_classes()},
+                                 {"auxiliary", o.auxiliary()}};
+  write_export(*network, path, kDartsExportFormat, "genotype", o.genotype().str(), config,
+               metadata);
+}
+
+ExportedDartsNetwork load_exported_darts_network(const std::string& path) {
+  const Dict dict = read_export(path, kDartsExportFormat);
+  ExportedDartsNetwork result;
+  try {
+    const DartsGenotype genotype = DartsGenotype::parse(dict.at("genotype").toStringRef());
+    const auto config = nlohmann::json::parse(dict.at("config").toStringRef());
+    result.metadata = nlohmann::json::parse(dict.at("metadata").toStringRef());
+    result.network = DartsNetwork(DartsNetworkOptions(genotype)
+                                      .channels(config.at("channels").get<std::int64_t>())
+                                      .layers(config.at("layers").get<std::int64_t>())
+                                      .input_channels(config.at("input_channels").get<std::int64_t>())
+                                      .num_classes(config.at("num_classes").get<std::int64_t>())
+                                      .auxiliary(config.at("auxiliary").get<bool>()));
+  } catch (const nlohmann::json::exception& e) {
+    throw bad_input(path + ": field 'config' or 'metadata' is not valid JSON (" + e.what() + ")");
+  } catch (const Error& e) {
+    throw bad_input(path + ": " + e.what());
+  }
+  load_state(*result.network, dict, path);
   return result;
 }
 

@@ -5,8 +5,30 @@
 #include <vector>
 
 namespace d2a {
+namespace {
 
-torch::Tensor augment_batch(const torch::Tensor& images, const TrainRecipe& recipe,
+// Zeroes one length x length square per image, centred at a uniformly drawn pixel and clipped.
+torch::Tensor cutout(const torch::Tensor& images, std::int64_t length, std::mt19937_64& rng) {
+  const std::int64_t batch = images.size(0);
+  const std::int64_t height = images.size(2);
+  const std::int64_t width = images.size(3);
+  std::uniform_int_distribution<std::int64_t> row(0, height - 1), col(0, width - 1);
+  std::vector<std::int64_t> top(batch), left(batch);
+  for (std::int64_t b = 0; b < batch; ++b) {
+    top[b] = row(rng) - length / 2;
+    left[b] = col(rng) - length / 2;
+  }
+  const auto cpu_long = torch::TensorOptions().dtype(torch::kLong);
+  const torch::Tensor y0 = torch::tensor(top, cpu_long).view({batch, 1, 1});
+  const torch::Tensor x0 = torch::tensor(left, cpu_long).view({batch, 1, 1});
+  const torch::Tensor ys = torch::arange(height, cpu_long).view({1, height, 1});
+  const torch::Tensor xs = torch::arange(width, cpu_long).view({1, 1, width});
+  const torch::Tensor inside = (ys >= y0) & (ys < y0 + length) & (xs >= x0) & (xs < x0 + length);
+  const torch::Tensor keep = (~inside).unsqueeze(1).to(images.device(), images.scalar_type());
+  return images * keep;  // [B, C, H, W] * [B, 1, H, W]
+}
+
+torch::Tensor crop_and_flip(const torch::Tensor& images, const TrainRecipe& recipe,
                             std::mt19937_64& rng) {
   const std::int64_t batch = images.size(0);
   const std::int64_t height = images.size(2);
@@ -44,6 +66,14 @@ torch::Tensor augment_batch(const torch::Tensor& images, const TrainRecipe& reci
   const torch::Tensor out =
       hwc.index({index_b.to(device), rows.to(device), cols.to(device)});  // [B, H, W, C]
   return out.permute({0, 3, 1, 2}).contiguous();
+}
+
+}  // namespace
+
+torch::Tensor augment_batch(const torch::Tensor& images, const TrainRecipe& recipe,
+                            std::mt19937_64& rng) {
+  const torch::Tensor shifted = crop_and_flip(images, recipe, rng);
+  return recipe.cutout > 0 ? cutout(shifted, recipe.cutout, rng) : shifted;
 }
 
 }  // namespace d2a

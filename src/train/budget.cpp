@@ -49,6 +49,27 @@ std::vector<Budget> make_registry() {
   fast4.recipe.epochs = 20;
   budgets.push_back(fast4);
 
+  // The DARTS evaluation recipe (train.py of the DARTS code): for DARTS genotypes, where
+  // channels is C and cells_per_stage the number of cells (layers). DARTS anneals the cosine
+  // once per epoch; the per-iteration cosine here differs from it by under one epoch's step.
+  Budget darts;
+  darts.name = "darts-600ep";
+  darts.description =
+      "DARTS evaluation recipe: C36, 20 cells at 32x32, 600 epochs, batch 96, lr 0.025, wd 3e-4, "
+      "cutout 16, auxiliary 0.4, drop path 0.2, clip 5";
+  darts.channels = 36;
+  darts.cells_per_stage = 20;
+  darts.recipe.epochs = 600;
+  darts.recipe.batch_size = 96;
+  darts.recipe.learning_rate = 0.025;
+  darts.recipe.nesterov = false;
+  darts.recipe.weight_decay = 3e-4;
+  darts.recipe.cutout = 16;
+  darts.recipe.auxiliary_weight = 0.4;
+  darts.recipe.drop_path = 0.2;
+  darts.recipe.grad_clip = 5;
+  budgets.push_back(darts);
+
   for (const auto& b : budgets) b.validate();
   return budgets;
 }

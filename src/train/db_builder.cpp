@@ -60,6 +60,7 @@ Budget effective_budget(const DbBuildOptions& o) {
     budget.name += "-noflip";
   }
   budget.validate();
+  check_nb201_budget(budget);  // the records are NAS-Bench-201 cells
   return budget;
 }
 

@@ -30,6 +30,14 @@ void TrainRecipe::validate() const {
   if (crop_padding < -1) {
     fail("crop_padding", std::to_string(crop_padding), "pixels, or -1 for image side / 8");
   }
+  if (cutout < 0) fail("cutout", std::to_string(cutout), "pixels, or 0 for none");
+  if (!(auxiliary_weight >= 0)) {
+    fail("auxiliary_weight", std::to_string(auxiliary_weight), "must not be negative");
+  }
+  if (!(drop_path >= 0 && drop_path < 1)) {
+    fail("drop_path", std::to_string(drop_path), "must be in [0, 1)");
+  }
+  if (!(grad_clip >= 0)) fail("grad_clip", std::to_string(grad_clip), "must not be negative");
 }
 
 int TrainRecipe::effective_crop_padding(int image_size) const {
@@ -38,7 +46,7 @@ int TrainRecipe::effective_crop_padding(int image_size) const {
 }
 
 nlohmann::json TrainRecipe::to_json() const {
-  return {{"epochs", epochs},
+  nlohmann::json json = {{"epochs", epochs},
           {"batch_size", batch_size},
           {"learning_rate", learning_rate},
           {"min_learning_rate", min_learning_rate},
@@ -49,13 +57,19 @@ nlohmann::json TrainRecipe::to_json() const {
           {"random_crop", random_crop},
           {"crop_padding", crop_padding},
           {"horizontal_flip", horizontal_flip}};
+  if (cutout != 0) json["cutout"] = cutout;
+  if (auxiliary_weight != 0) json["auxiliary_weight"] = auxiliary_weight;
+  if (drop_path != 0) json["drop_path"] = drop_path;
+  if (grad_clip != 0) json["grad_clip"] = grad_clip;
+  return json;
 }
 
 TrainRecipe TrainRecipe::from_json(const nlohmann::json& json) {
   const detail::JsonFields fields(
       json, "training recipe",
       {"epochs", "batch_size", "learning_rate", "min_learning_rate", "schedule", "momentum",
-       "nesterov", "weight_decay", "random_crop", "crop_padding", "horizontal_flip"});
+       "nesterov", "weight_decay", "random_crop", "crop_padding", "horizontal_flip", "cutout",
+       "auxiliary_weight", "drop_path", "grad_clip"});
   TrainRecipe r;
   std::string schedule = "cosine-per-iteration";
   fields.read("schedule", schedule);
@@ -73,6 +87,10 @@ TrainRecipe TrainRecipe::from_json(const nlohmann::json& json) {
   fields.read("random_crop", r.random_crop);
   fields.read("crop_padding", r.crop_padding);
   fields.read("horizontal_flip", r.horizontal_flip);
+  fields.read("cutout", r.cutout);
+  fields.read("auxiliary_weight", r.auxiliary_weight);
+  fields.read("drop_path", r.drop_path);
+  fields.read("grad_clip", r.grad_clip);
   r.validate();
   return r;
 }

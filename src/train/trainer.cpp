@@ -65,14 +65,14 @@ void clear_gradients(const std::vector<torch::Tensor>& parameters) {
   }
 }
 
-EvalResult evaluate(Nb201Network& network, const TrainData& data, int batch_size,
+EvalResult evaluate(const TrainableNetwork& network, const TrainData& data, int batch_size,
                     torch::Device device) {
   check_data(data, "evaluation");
   if (batch_size <= 0) {
     throw bad_input("evaluation batch size " + std::to_string(batch_size) + " (must be positive)");
   }
   torch::NoGradGuard no_grad;
-  network->eval();
+  network.module->eval();
   const std::int64_t n = data.images.size(0);
   std::int64_t correct = 0;
   double loss_sum = 0;
@@ -80,7 +80,7 @@ EvalResult evaluate(Nb201Network& network, const TrainData& data, int batch_size
     const std::int64_t len = std::min<std::int64_t>(batch_size, n - start);
     const torch::Tensor x = data.images.narrow(0, start, len).to(device);
     const torch::Tensor y = data.labels.narrow(0, start, len).to(device);
-    const torch::Tensor logits = network->forward(x);
+    const torch::Tensor logits = network.forward(x).logits;
     loss_sum += torch::cross_entropy_loss(logits, y, {}, at::Reduction::Sum).item<double>();
     correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
   }
@@ -88,35 +88,49 @@ EvalResult evaluate(Nb201Network& network, const TrainData& data, int batch_size
           loss_sum / static_cast<double>(n)};
 }
 
-TrainResult train_and_evaluate(const Nb201Cell& cell, const TrainData& train, const TrainData& test,
-                               const Budget& budget, std::uint64_t seed, torch::Device device,
-                               const TrainCallback& progress) {
-  budget.validate();
+namespace {
+
+TrainableNetwork trainable(const Nb201Network& network) {
+  return {network.ptr(),
+          [impl = network.ptr()](const torch::Tensor& images) {
+            return TrainOutput{impl->forward(images), {}};
+          },
+          {},
+          network->num_parameters()};
+}
+
+}  // namespace
+
+EvalResult evaluate(Nb201Network& network, const TrainData& data, int batch_size,
+                    torch::Device device) {
+  return evaluate(trainable(network), data, batch_size, device);
+}
+
+TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
+                         const TrainData& test, const TrainRecipe& recipe, std::uint64_t seed,
+                         torch::Device device, const TrainCallback& progress) {
+  recipe.validate();
   check_data(train, "training");
   check_data(test, "test");
   if (train.images.sizes().slice(1) != test.images.sizes().slice(1)) {
     throw bad_input("training images are " + c10::str(train.images.sizes().slice(1)) +
                     " but test images are " + c10::str(test.images.sizes().slice(1)));
   }
-  const TrainRecipe& recipe = budget.recipe;
   const int num_classes = static_cast<int>(std::max(train.labels.max().item<std::int64_t>(),
                                                     test.labels.max().item<std::int64_t>())) +
                           1;
-  Nb201MacroConfig macro =
-      budget.macro_config(static_cast<int>(train.images.size(1)), std::max(num_classes, 2));
-  macro.image_size = static_cast<int>(train.images.size(2));
 
   torch::manual_seed(seed);
   std::mt19937_64 rng(seed);
-  TrainResult result;
+  TrainStats result;
   result.seed = seed;
   result.epochs = recipe.epochs;
-  result.network = Nb201Network(Nb201NetworkOptions(cell, macro));
-  Nb201Network& net = result.network;
-  net->to(device);
-  result.num_parameters = net->num_parameters();
+  const TrainableNetwork net =
+      build(static_cast<int>(train.images.size(1)), std::max(num_classes, 2));
+  net.module->to(device);
+  result.num_parameters = net.num_parameters;
 
-  const std::vector<torch::Tensor> parameters = net->parameters();
+  const std::vector<torch::Tensor> parameters = net.module->parameters();
   torch::optim::SGD optimizer(parameters, torch::optim::SGDOptions(recipe.learning_rate)
                                                      .momentum(recipe.momentum)
                                                      .nesterov(recipe.nesterov)
@@ -130,7 +144,8 @@ TrainResult train_and_evaluate(const Nb201Cell& cell, const TrainData& train, co
   const auto start = std::chrono::steady_clock::now();
   std::int64_t step = 0;
   for (int epoch = 0; epoch < recipe.epochs; ++epoch) {
-    net->train();
+    net.module->train();
+    if (net.start_epoch) net.start_epoch(epoch, recipe.epochs);
     std::shuffle(order.begin(), order.end(), rng);
     const torch::Tensor perm = torch::tensor(order, torch::kLong).to(train.images.device());
     torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().device(device));
@@ -148,13 +163,17 @@ TrainResult train_and_evaluate(const Nb201Cell& cell, const TrainData& train, co
         static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
       }
       clear_gradients(parameters);
-      const torch::Tensor logits = net->forward(x);
-      const torch::Tensor loss = torch::cross_entropy_loss(logits, y);
+      const TrainOutput out = net.forward(x);
+      torch::Tensor loss = torch::cross_entropy_loss(out.logits, y);
+      if (recipe.auxiliary_weight > 0 && out.aux_logits.defined()) {
+        loss = loss + recipe.auxiliary_weight * torch::cross_entropy_loss(out.aux_logits, y);
+      }
       loss.backward();
+      if (recipe.grad_clip > 0) torch::nn::utils::clip_grad_norm_(parameters, recipe.grad_clip);
       optimizer.step();
       const torch::Tensor batch_loss = loss.detach();
       loss_sum += batch_loss * static_cast<double>(len);
-      correct += logits.detach().argmax(1).eq(y).sum();
+      correct += out.logits.detach().argmax(1).eq(y).sum();
       if (progress) {
         progress({epoch, recipe.epochs, step + 1, total_steps, lr, batch_loss.item<double>()});
       }
@@ -171,6 +190,31 @@ TrainResult train_and_evaluate(const Nb201Cell& cell, const TrainData& train, co
   const EvalResult eval = evaluate(net, test, recipe.batch_size, device);
   result.test_accuracy = eval.accuracy;
   result.test_loss = eval.loss;
+  return result;
+}
+
+void check_nb201_budget(const Budget& budget) {
+  if (budget.recipe.auxiliary_weight > 0 || budget.recipe.drop_path > 0) {
+    throw bad_input("budget '" + budget.name +
+                    "' asks for an auxiliary head or drop path, which only DARTS networks have; "
+                    "choose another budget for a NAS-Bench-201 cell");
+  }
+}
+
+TrainResult train_and_evaluate(const Nb201Cell& cell, const TrainData& train, const TrainData& test,
+                               const Budget& budget, std::uint64_t seed, torch::Device device,
+                               const TrainCallback& progress) {
+  budget.validate();
+  check_nb201_budget(budget);
+  TrainResult result;
+  auto build = [&](int input_channels, int num_classes) {
+    Nb201MacroConfig macro = budget.macro_config(input_channels, num_classes);
+    macro.image_size = static_cast<int>(train.images.size(2));
+    result.network = Nb201Network(Nb201NetworkOptions(cell, macro));
+    return trainable(result.network);
+  };
+  static_cast<TrainStats&>(result) =
+      train_network(build, train, test, budget.recipe, seed, device, progress);
   return result;
 }
 

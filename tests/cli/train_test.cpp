@@ -5,6 +5,8 @@
 
 #include "cli_support.h"
 #include "d2a/data/digits.h"
+#include "d2a/space/darts_published.h"
+#include "data/data_test_support.h"
 
 namespace d2a {
 namespace {
@@ -45,6 +47,83 @@ TEST(TrainCommand, BadInputExitsTwoWithOneLine) {
     EXPECT_EQ(test::count_lines(r.err), 1) << r.err;
     EXPECT_NE(r.err.find(expect), std::string::npos) << r.err;
   }
+}
+
+// An image folder with train/ and test/ splits of two classes of 12x12 colour PNGs.
+std::filesystem::path tiny_image_folder(const std::string& name) {
+  const auto root = test::scratch_dir(name);
+  for (const char* split : {"train", "test"}) {
+    for (int c = 0; c < 2; ++c) {
+      for (int i = 0; i < 6; ++i) {
+        test::write_png(root / split / ("class" + std::to_string(c)) / (std::to_string(i) + ".png"),
+                        12, 12, 3, 120 * c + 7 * i);
+      }
+    }
+  }
+  return root;
+}
+
+TEST(DartsTrainCommand, TrainsAPublishedGenotypeForOneEpochAndExports) {
+  const auto data = tiny_image_folder("darts_train_data");
+  const auto out = test::scratch_dir("darts_train_out");
+  const auto r = run_d2a({"train", "--data", data.string(), "--arch", "DARTS_V2", "--epochs", "1",
+                          "--channels", "4", "--cells", "3", "--image-size", "16", "--threads",
+                          "1", "--seed", "3", "--export", (out / "darts.pt").string(), "--json"},
+                         "darts_train_run");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["space"], "darts");
+  EXPECT_EQ(j["arch"], find_published_darts_genotype("DARTS_V2")->str());
+  EXPECT_EQ(j["budget"], "darts-600ep[epochs=1,C=4,layers=3,size=16]");  // the DARTS default
+  EXPECT_EQ(j["recipe"]["recipe"]["cutout"], 16);
+  EXPECT_EQ(j["train_images"], 12);
+  EXPECT_EQ(j["classes"], 2);
+  EXPECT_GT(j["parameters"].get<int>(), 1000);
+  EXPECT_GT(j["parameters_with_auxiliary"].get<int>(), j["parameters"].get<int>());
+  const double accuracy = j["test_accuracy"].get<double>();
+  EXPECT_TRUE(accuracy >= 0 && accuracy <= 100) << accuracy;
+  EXPECT_GT(std::filesystem::file_size(out / "darts.pt"), 1000u);
+}
+
+TEST(DartsTrainCommand, TrainsGenotypeNotationUnderAnotherBudget) {
+  const auto data = tiny_image_folder("darts_train_data2");
+  const std::string genotype =
+      "Genotype(normal=[('sep_conv_3x3', 0), ('skip_connect', 1), ('avg_pool_3x3', 0), "
+      "('dil_conv_3x3', 2), ('none', 1), ('max_pool_3x3', 3), ('sep_conv_5x5', 4), "
+      "('skip_connect', 0)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), "
+      "('skip_connect', 1), ('sep_conv_3x3', 2), ('dil_conv_5x5', 0), ('avg_pool_3x3', 1), "
+      "('skip_connect', 3), ('sep_conv_3x3', 4), ('max_pool_3x3', 2)], reduce_concat=[4, 5])";
+  const auto r = run_d2a({"train", "--data", data.string(), "--arch", genotype, "--budget",
+                          "cpu-fast", "--epochs", "1", "--channels", "4", "--cells", "2",
+                          "--threads", "1", "--json"},
+                         "darts_train_run2");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["arch"], genotype);  // already canonical
+  EXPECT_EQ(j["budget"], "cpu-fast[epochs=1,C=4,layers=2]");
+}
+
+TEST(DartsTrainCommand, BadGenotypesExitTwoWithOneLine) {
+  const auto data = tiny_image_folder("darts_train_data3");
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"Genotype(normal=[('sep_conv_3x3', 0)], normal_concat=[2], reduce=[], reduce_concat=[2])",
+       "normal"},
+      {"Genotype(normal=[('sep_conv_9x9', 0)])", "sep_conv_9x9"},
+      {"DARTS_V3", "DARTS_V2"},
+      {"sep_conv_3x3", "not a NAS-Bench-201 cell"},
+  };
+  for (const auto& [arch, expect] : bad) {
+    const auto e = run_d2a({"train", "--data", data.string(), "--arch", arch}, "darts_train_bad");
+    EXPECT_EQ(e.status, 2) << arch << ": " << e.err;
+    EXPECT_EQ(test::count_lines(e.err), 1) << e.err;
+    EXPECT_NE(e.err.find(expect), std::string::npos) << e.err;
+  }
+  // The DARTS recipe cannot train a NAS-Bench-201 cell: it fails before loading any data.
+  const auto e = run_d2a({"train", "--data", "/no/such/folder", "--arch", kCell, "--budget",
+                          "darts-600ep"},
+                         "darts_train_bad");
+  EXPECT_EQ(e.status, 2) << e.err;
+  EXPECT_NE(e.err.find("darts-600ep"), std::string::npos) << e.err;
 }
 
 }  // namespace

@@ -112,5 +112,46 @@ TEST(NetworkExport, BadFilesAreBadInput) {
                Error);
 }
 
+TEST(DartsNetworkExport, LoadRebuildsTheGenotypeNetworkWithItsAuxiliaryHead) {
+  const ScratchDir dir("darts_network_load");
+  const auto path = dir.path / "darts.pt";
+  torch::manual_seed(5);
+  DartsNetwork net(DartsNetworkOptions(DartsGenotype::parse(
+                       "Genotype(normal=[('sep_conv_3x3', 0), ('dil_conv_5x5', 1), "
+                       "('skip_connect', 0), ('avg_pool_3x3', 2), ('none', 1), "
+                       "('sep_conv_5x5', 3), ('max_pool_3x3', 0), ('skip_connect', 4)], "
+                       "normal_concat=[2, 3, 4, 5], reduce=[('skip_connect', 0), "
+                       "('max_pool_3x3', 1), ('sep_conv_3x3', 2), ('skip_connect', 1), "
+                       "('dil_conv_3x3', 0), ('avg_pool_3x3', 3), ('skip_connect', 4), "
+                       "('sep_conv_3x3', 2)], reduce_concat=[3, 4, 5])"))
+                       .channels(4)
+                       .layers(3)
+                       .input_channels(1)
+                       .num_classes(4)
+                       .auxiliary(true));
+  net->train();
+  {
+    torch::NoGradGuard no_grad;
+    net->forward(torch::randn({4, 1, 16, 16}));  // non-default BN statistics
+  }
+  net->eval();
+  export_network(net, path.string(), {{"seed", 5}});
+  ExportedDartsNetwork loaded = load_exported_darts_network(path.string());
+  EXPECT_EQ(loaded.metadata.at("seed"), 5);
+  EXPECT_EQ(loaded.network->options.genotype(), net->options.genotype());
+  ASSERT_TRUE(loaded.network->auxiliary_head);
+  EXPECT_FALSE(loaded.network->is_training());
+  EXPECT_TRUE(torch::equal(loaded.network->auxiliary_head->conv2->weight,
+                           net->auxiliary_head->conv2->weight));
+  const torch::Tensor x = torch::randn({2, 1, 16, 16});
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::equal(loaded.network->forward(x).logits, net->forward(x).logits));
+  // An NB201 export is not a DARTS export, and the other way round.
+  EXPECT_THROW(load_exported_network(path.string()), Error);
+  const auto nb201_path = dir.path / "nb201.pt";
+  export_network(small_network(), nb201_path.string(), {});
+  EXPECT_THROW(load_exported_darts_network(nb201_path.string()), Error);
+}
+
 }  // namespace
 }  // namespace d2a

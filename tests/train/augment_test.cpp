@@ -66,5 +66,52 @@ TEST(Augment, SameGeneratorStateGivesTheSameBatch) {
   EXPECT_FALSE(torch::equal(augment_batch(x, r, a), augment_batch(x, r, c)));
 }
 
+TEST(Augment, CutoutZeroesOneClippedSquarePerImageAcrossChannels) {
+  std::mt19937_64 rng(9);
+  TrainRecipe r = recipe_with(false, -1, false);
+  r.cutout = 4;
+  const torch::Tensor x = torch::rand({64, 3, 8, 8}) + 1.0;  // no zeros inside the image
+  const torch::Tensor out = augment_batch(x, r, rng);
+  ASSERT_EQ(out.sizes(), x.sizes());
+  int full = 0, clipped = 0;
+  for (int b = 0; b < 64; ++b) {
+    const torch::Tensor zero = out[b].eq(0);                    // [3, 8, 8]
+    ASSERT_TRUE(torch::equal(zero[0], zero[1]) && torch::equal(zero[0], zero[2])) << b;
+    const torch::Tensor kept = zero[0].logical_not();
+    EXPECT_TRUE(torch::equal(out[b].masked_select(kept.expand({3, 8, 8})),
+                             x[b].masked_select(kept.expand({3, 8, 8}))));
+    const torch::Tensor rows = zero[0].any(1).nonzero().flatten();
+    const torch::Tensor cols = zero[0].any(0).nonzero().flatten();
+    ASSERT_GT(rows.numel(), 0) << b;  // a centre inside the image always cuts something
+    const std::int64_t h = rows.numel(), w = cols.numel();
+    EXPECT_EQ(zero[0].sum().item<std::int64_t>(), h * w) << b;  // one rectangle
+    EXPECT_EQ(rows[-1].item<std::int64_t>() - rows[0].item<std::int64_t>() + 1, h) << b;
+    EXPECT_EQ(cols[-1].item<std::int64_t>() - cols[0].item<std::int64_t>() + 1, w) << b;
+    EXPECT_LE(h, 4);
+    EXPECT_LE(w, 4);
+    const bool touches_border = rows[0].item<std::int64_t>() == 0 || cols[0].item<std::int64_t>() == 0 ||
+                                rows[-1].item<std::int64_t>() == 7 || cols[-1].item<std::int64_t>() == 7;
+    if (!touches_border) EXPECT_EQ(h * w, 16) << b;  // unclipped squares are whole
+    full += h * w == 16;
+    clipped += h * w < 16;
+  }
+  EXPECT_GT(full, 8);
+  EXPECT_GT(clipped, 8);  // centres within 2 pixels of a border clip the square
+}
+
+TEST(Augment, CutoutComesAfterCropAndFlipWithoutChangingTheirDraws) {
+  const torch::Tensor x = torch::rand({16, 3, 8, 8}) + 1.0;
+  TrainRecipe plain = recipe_with(true, 2, true);
+  TrainRecipe with_cutout = plain;
+  with_cutout.cutout = 3;
+  std::mt19937_64 a(5), b(5);
+  const torch::Tensor shifted = augment_batch(x, plain, a);
+  const torch::Tensor cut = augment_batch(x, with_cutout, b);
+  // Wherever cutout left a pixel, it is the crop-and-flip result of the same draws.
+  const torch::Tensor kept = cut.ne(0);
+  EXPECT_TRUE(torch::equal(cut.masked_select(kept), shifted.masked_select(kept)));
+  EXPECT_GT(cut.eq(0).sum().item<std::int64_t>(), shifted.eq(0).sum().item<std::int64_t>());
+}
+
 }  // namespace
 }  // namespace d2a

@@ -36,6 +36,28 @@ TEST(Budget, RegistryHoldsTheBenchmarkAndCpuBudgets) {
   EXPECT_EQ(m.num_classes, 5);
 }
 
+TEST(Budget, DartsBudgetIsTheDartsEvaluationRecipe) {
+  const Budget& d = find_budget("darts-600ep");
+  EXPECT_EQ(d.channels, 36);
+  EXPECT_EQ(d.cells_per_stage, 20);  // layers
+  EXPECT_EQ(d.image_size, 32);
+  EXPECT_EQ(d.recipe.epochs, 600);
+  EXPECT_EQ(d.recipe.batch_size, 96);
+  EXPECT_DOUBLE_EQ(d.recipe.learning_rate, 0.025);
+  EXPECT_DOUBLE_EQ(d.recipe.min_learning_rate, 0.0);
+  EXPECT_DOUBLE_EQ(d.recipe.momentum, 0.9);
+  EXPECT_FALSE(d.recipe.nesterov);
+  EXPECT_DOUBLE_EQ(d.recipe.weight_decay, 3e-4);
+  EXPECT_EQ(d.recipe.effective_crop_padding(32), 4);
+  EXPECT_TRUE(d.recipe.horizontal_flip);
+  EXPECT_EQ(d.recipe.cutout, 16);
+  EXPECT_DOUBLE_EQ(d.recipe.auxiliary_weight, 0.4);
+  EXPECT_DOUBLE_EQ(d.recipe.drop_path, 0.2);
+  EXPECT_DOUBLE_EQ(d.recipe.grad_clip, 5.0);
+  // The NAS-Bench-201 budgets keep their recipe text: none of the DARTS extras.
+  EXPECT_FALSE(find_budget("cpu-fast").to_json()["recipe"].contains("cutout"));
+}
+
 TEST(Budget, UnknownNameListsTheValidOnes) {
   try {
     find_budget("nb201-201ep");

@@ -70,5 +70,33 @@ TEST(TrainRecipe, JsonRoundTripAndStrictReading) {
   EXPECT_THROW(TrainRecipe::from_json(nlohmann::json::array()), Error);
 }
 
+TEST(TrainRecipe, DartsExtrasAreOffByDefaultAndWrittenOnlyWhenOn) {
+  const TrainRecipe plain;
+  const nlohmann::json j = plain.to_json();
+  // The text of recipes stored before the extras existed does not change.
+  for (const char* key : {"cutout", "auxiliary_weight", "drop_path", "grad_clip"}) {
+    EXPECT_FALSE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j.size(), 11u);
+  TrainRecipe darts;
+  darts.cutout = 16;
+  darts.auxiliary_weight = 0.4;
+  darts.drop_path = 0.2;
+  darts.grad_clip = 5;
+  const nlohmann::json dj = darts.to_json();
+  EXPECT_EQ(dj.at("cutout"), 16);
+  EXPECT_DOUBLE_EQ(dj.at("drop_path").get<double>(), 0.2);
+  const TrainRecipe back = TrainRecipe::from_json(dj);
+  EXPECT_EQ(back.cutout, 16);
+  EXPECT_DOUBLE_EQ(back.auxiliary_weight, 0.4);
+  EXPECT_DOUBLE_EQ(back.drop_path, 0.2);
+  EXPECT_DOUBLE_EQ(back.grad_clip, 5.0);
+  EXPECT_EQ(back.to_json(), dj);
+  EXPECT_THROW(TrainRecipe::from_json({{"cutout", -1}}), Error);
+  EXPECT_THROW(TrainRecipe::from_json({{"drop_path", 1.0}}), Error);
+  EXPECT_THROW(TrainRecipe::from_json({{"auxiliary_weight", -0.4}}), Error);
+  EXPECT_THROW(TrainRecipe::from_json({{"grad_clip", -5}}), Error);
+}
+
 }  // namespace
 }  // namespace d2a

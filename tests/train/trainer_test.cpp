@@ -6,26 +6,12 @@
 #include <iostream>
 
 #include "d2a/error.h"
+#include "train_test_support.h"
 
 namespace d2a {
 namespace {
 
-// Three learnable classes of noisy 16x16 RGB images: a reddish, a greenish and a bluish one,
-// each with its own bright shape, so that colour and shape both tell them apart.
-TrainData synthetic(int per_class, std::uint64_t seed) {
-  auto gen = at::detail::createCPUGenerator(seed);
-  const int classes = 3;
-  torch::Tensor images = torch::randn({classes * per_class, 3, 16, 16}, gen) * 0.8;
-  torch::Tensor labels = torch::arange(classes, torch::kLong).repeat_interleave(per_class);
-  for (int c = 0; c < classes; ++c) {
-    auto block = images.narrow(0, c * per_class, per_class);
-    block.select(1, c).add_(1.0);                                 // colour
-    if (c == 0) block.narrow(2, 6, 4).add_(1.0);                  // horizontal bar
-    if (c == 1) block.narrow(3, 6, 4).add_(1.0);                  // vertical bar
-    if (c == 2) block.narrow(2, 5, 6).narrow(3, 5, 6).add_(1.0);  // square
-  }
-  return {images, labels};
-}
+using test::synthetic;
 
 Budget tiny_budget() {
   Budget b = find_budget("cpu-fast");
@@ -113,6 +99,8 @@ TEST(Trainer, RejectsMalformedData) {
   EXPECT_THROW(train_and_evaluate(kCell, two_channels, two_channels, b, 0), Error);
   Nb201Network net(Nb201NetworkOptions(kCell, b.macro_config(3, 3)));
   EXPECT_THROW(evaluate(net, good, 0), Error);
+  // An auxiliary head and drop path exist in DARTS networks only.
+  EXPECT_THROW(train_and_evaluate(kCell, good, good, find_budget("darts-600ep"), 0), Error);
 }
 
 }  // namespace

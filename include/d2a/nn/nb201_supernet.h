@@ -15,7 +15,8 @@
 //   it to the alphas' device, so that a searcher checkpoints one generator state on any device
 //   and a CPU and a GPU run draw the same samples. As in xautodl, one sample per forward serves
 //   every cell, the logits are log_softmax(alpha) + g, and a draw with an infinite noise or a
-//   non-finite probability is redrawn.
+//   non-finite probability is redrawn. The mixing itself is shared with the DARTS supernet
+//   (supernet_mixing.h).
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -90,7 +91,6 @@ class Nb201SupernetImpl : public Supernet {
 
  private:
   torch::Tensor allowed_mask() const;  // [6, ops] bool on the alphas' device
-  torch::Tensor gumbel_hard_sample(const torch::Tensor& masked_alphas) const;
 
   SupernetOptions options_;
   std::vector<Nb201Op> ops_;

@@ -1,11 +1,12 @@
 #pragma once
-// Saving a trained NAS-Bench-201 network in a file that Python's torch.load opens, and reading
-// it back.
+// Saving a trained NAS-Bench-201 or DARTS network in a file that Python's torch.load opens, and
+// reading it back.
 #include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "d2a/nn/darts_network.h"
 #include "d2a/nn/nb201_network.h"
 
 namespace d2a {
@@ -36,5 +37,23 @@ struct ExportedNetwork {
 // Reads a file written by export_network. Throws d2a::Error (bad input) naming the file when it
 // is missing, not an export, or its tensors do not fit the cell and config it names.
 ExportedNetwork load_exported_network(const std::string& path);
+
+inline constexpr const char* kDartsExportFormat = "d2a-darts-network/1";
+
+// The DARTS evaluation network in the same layout, with "format" kDartsExportFormat, "genotype"
+// (DartsGenotype::str()) in place of "cell", and "config" {"channels", "layers",
+// "input_channels", "num_classes", "auxiliary"}. The state dict names follow the network's
+// submodules ("cell0.edge0.depthwise1.weight", "auxiliary_head.conv1.weight" when it has the
+// head). Errors as export_network's.
+void export_network(const DartsNetwork& network, const std::string& path,
+                    const nlohmann::json& metadata);
+
+struct ExportedDartsNetwork {
+  DartsNetwork network{nullptr};
+  nlohmann::json metadata;
+};
+
+// Reads a file written by the DARTS export_network; errors as load_exported_network's.
+ExportedDartsNetwork load_exported_darts_network(const std::string& path);
 
 }  // namespace d2a

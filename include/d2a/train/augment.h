@@ -1,7 +1,7 @@
 #pragma once
-// Training-time augmentation of a batch, as a recipe asks: random crop after zero padding, then
-// a random horizontal flip. Randomness comes from the caller's generator so that a seeded run
-// repeats exactly.
+// Training-time augmentation of a batch, as a recipe asks: random crop after zero padding, a
+// random horizontal flip, then cutout. Randomness comes from the caller's generator so that a
+// seeded run repeats exactly.
 #include <torch/torch.h>
 
 #include <random>
@@ -13,7 +13,12 @@ namespace d2a {
 // images [B, C, H, W] (any device, normalised) -> [B, C, H, W] on the same device. Each image
 // is padded with recipe.effective_crop_padding(H) zeros per side (when recipe.random_crop),
 // cropped back to H x W at a uniformly drawn offset, and mirrored left-right with probability
-// 1/2 (when recipe.horizontal_flip). Returns `images` itself when neither is switched on.
+// 1/2 (when recipe.horizontal_flip). Then, when recipe.cutout = L > 0, each image gets an
+// L x L square of zeros (the mean colour in the normalised space, as in DARTS, which cuts out
+// after normalising) covering rows [cy - L/2, cy - L/2 + L) and the same for columns, at a centre
+// (cy, cx) drawn uniformly over the image and clipped at the borders (for even L the DARTS
+// Cutout exactly). The draws for crop and flip come first, so that a recipe without cutout
+// sees the same stream as before cutout existed. Returns `images` itself when nothing is on.
 torch::Tensor augment_batch(const torch::Tensor& images, const TrainRecipe& recipe,
                             std::mt19937_64& rng);
 

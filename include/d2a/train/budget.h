@@ -15,8 +15,8 @@ struct Budget {
   std::string name;
   std::string description;  // one line, for --help and the database
   TrainRecipe recipe;
-  int channels = 16;        // C of the NAS-Bench-201 network
-  int cells_per_stage = 5;  // N
+  int channels = 16;        // C of the NAS-Bench-201 network (of the first cells for DARTS)
+  int cells_per_stage = 5;  // N; for a DARTS network, the number of cells in total (layers)
   int image_size = 32;      // images are resized to image_size x image_size before training
   int train_per_class = 0;  // images per class drawn for training; 0 means all available
   int test_per_class = 0;   // images per class drawn for testing; 0 means all available
@@ -45,6 +45,9 @@ inline bool operator!=(const TrainRecipe& a, const TrainRecipe& b) { return !(a 
 //                 seconds per record on 2 cores, for building meta-databases
 //   cpu-fast-4x   cpu-fast with twice the images and twice the epochs, to check how faithfully
 //                 cpu-fast ranks cells
+//   darts-600ep   the DARTS evaluation recipe for DARTS genotypes: C36, 20 cells, 32x32, 600
+//                 epochs, SGD 0.025 momentum 0.9 (no Nesterov), wd 3e-4, batch 96, cutout 16,
+//                 auxiliary weight 0.4, drop path 0.2, gradient clip 5
 const std::vector<Budget>& named_budgets();
 std::vector<std::string> budget_names();
 // Throws d2a::Error (bad input) "unknown budget 'x' (valid: nb201-200ep, ...)".

@@ -25,14 +25,27 @@ struct TrainRecipe {
   int crop_padding = -1;  // pixels; -1 means image side / 8 (4 at 32x32, 2 at 16x16)
   // Mirror half the images left-right. Switch it off for digits and glyphs.
   bool horizontal_flip = true;
+  // The DARTS evaluation recipe's extras, all off by default (the NB201 recipes leave them off):
+  // Cutout: zero a cutout x cutout square at a uniformly drawn centre of each augmented image,
+  // clipped at the borders (DeVries & Taylor, 2017; DARTS uses 16). 0: off.
+  int cutout = 0;
+  // Weight of the auxiliary head's cross-entropy added to the loss; 0: no auxiliary head.
+  double auxiliary_weight = 0.0;
+  // Drop path probability reached in the last epoch: epoch e (0-based) of E trains with
+  // drop_path * e / E, as DARTS does. 0: off. Only networks with drop path (DARTS) honour it.
+  double drop_path = 0.0;
+  // Clip the gradients' global L2 norm to this before each step; 0: no clipping.
+  double grad_clip = 0.0;
 
   // Throws d2a::Error (bad input) naming the first field out of range.
   void validate() const;
   // The padding actually used on images of side `image_size`.
   int effective_crop_padding(int image_size) const;
 
-  // Every field, by its name above. from_json takes missing fields from the defaults, rejects
-  // unknown ones and validates; throws d2a::Error (bad input) naming the field.
+  // Every field, by its name above; the DARTS extras (cutout, auxiliary_weight, drop_path,
+  // grad_clip) only when switched on, so that recipes stored before they existed (the
+  // meta-database's budgets) keep their exact text. from_json takes missing fields from the
+  // defaults, rejects unknown ones and validates; throws d2a::Error (bad input) naming the field.
   nlohmann::json to_json() const;
   static TrainRecipe from_json(const nlohmann::json& json);
 };

@@ -1,9 +1,12 @@
 #pragma once
-// Training one NAS-Bench-201 cell network from scratch and measuring its test accuracy.
+// Training a network from scratch and measuring its test accuracy: one loop for every network
+// (train_network), and its use for a NAS-Bench-201 cell (train_and_evaluate). The DARTS
+// evaluation network goes through the same loop (darts_trainer.h).
 #include <torch/torch.h>
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 #include "d2a/data/image_set.h"
 #include "d2a/nn/nb201_network.h"
@@ -43,18 +46,60 @@ struct EvalResult {
   double loss = 0;      // mean cross-entropy
 };
 
-struct TrainResult {
+// What every training run reports, whatever its network.
+struct TrainStats {
   double test_accuracy = 0;  // percent, eval mode
   double test_loss = 0;
-  double train_loss = 0;         // mean over the last epoch (augmented batches, train mode)
-  double train_accuracy = 0;     // percent over the last epoch, same batches
+  // Mean over the last epoch of the optimised loss (augmented batches, train mode; with the
+  // auxiliary term when the recipe and the network have one).
+  double train_loss = 0;
+  double train_accuracy = 0;     // percent over the last epoch, same batches, main logits
   double train_seconds = 0;      // the training loop only, evaluation excluded
   double images_per_second = 0;  // training images processed per second (epochs x N / seconds)
   int epochs = 0;
   std::uint64_t seed = 0;
   std::int64_t num_parameters = 0;
+};
+
+struct TrainResult : TrainStats {
   Nb201Network network{nullptr};  // the trained network, in eval mode, on `device`
 };
+
+// One forward pass as the training loop sees it.
+struct TrainOutput {
+  torch::Tensor logits;      // [B, classes]
+  torch::Tensor aux_logits;  // [B, classes] from an auxiliary head in training, else undefined
+};
+
+// A network of any search space, as the training loop drives it.
+struct TrainableNetwork {
+  std::shared_ptr<torch::nn::Module> module;  // parameters, train()/eval(), to(device)
+  // images [B, C, H, W] -> logits (and auxiliary logits in train mode, where the network has them)
+  std::function<TrainOutput(const torch::Tensor& images)> forward;
+  // Called before the first step of every epoch (0-based) of `epochs`; may be empty. The DARTS
+  // network raises its drop path probability here.
+  std::function<void(int epoch, int epochs)> start_epoch;
+  std::int64_t num_parameters = 0;  // what TrainStats reports
+};
+
+// Builds the network for images with `input_channels` channels and `num_classes` classes.
+using NetworkBuilder =
+    std::function<TrainableNetwork(int input_channels, int num_classes)>;
+
+// The training loop every network goes through. Checks the data (see train_and_evaluate below),
+// seeds torch's global generator with `seed`, calls `build` (so weight initialisation is
+// seeded), then trains with `recipe`: SGD (momentum, Nesterov, weight decay on every parameter),
+// the cosine learning rate updated every iteration, augment_batch on every batch drawn in a
+// seeded shuffled order, the auxiliary loss term when recipe.auxiliary_weight > 0 and the
+// network returns auxiliary logits, and gradient clipping when recipe.grad_clip > 0. Finally
+// evaluates on `test`, leaving the network in eval mode.
+TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
+                         const TrainData& test, const TrainRecipe& recipe, std::uint64_t seed,
+                         torch::Device device = torch::kCPU, const TrainCallback& progress = {});
+
+// Throws d2a::Error (bad input) when the budget's recipe asks for what an NB201 network does
+// not have (an auxiliary head, drop path), e.g. darts-600ep.
+void check_nb201_budget(const Budget& budget);
 
 // Builds the network of `cell` at the budget's size (input channels from the images, classes =
 // 1 + the largest label of train and test), trains it with budget.recipe on `train` and
@@ -63,7 +108,8 @@ struct TrainResult {
 // (weight initialisation) and draws batch order and augmentation from its own generator, so two
 // CPU runs with the same seed and thread count give identical weights. The cosine learning rate
 // is updated every iteration. Throws d2a::Error (bad input) when the tensors do not have the
-// shapes and types above or train and test disagree in channels or size.
+// shapes and types above, train and test disagree in channels or size, or check_nb201_budget
+// fails.
 TrainResult train_and_evaluate(const Nb201Cell& cell, const TrainData& train, const TrainData& test,
                                const Budget& budget, std::uint64_t seed,
                                torch::Device device = torch::kCPU,
@@ -75,8 +121,10 @@ TrainResult train_and_evaluate(const Nb201Cell& cell, const TrainData& train, co
 // PyTorch's Python zero_grad(set_to_none=True) (tools/bench/train_throughput.sh).
 void clear_gradients(const std::vector<torch::Tensor>& parameters);
 
-// Accuracy and loss of `network` on `data` in eval mode, without gradients, `batch_size` images
-// at a time. Leaves the network in eval mode.
+// Accuracy and loss of `network`'s logits on `data` in eval mode, without gradients,
+// `batch_size` images at a time. Leaves the network in eval mode.
+EvalResult evaluate(const TrainableNetwork& network, const TrainData& data, int batch_size,
+                    torch::Device device = torch::kCPU);
 EvalResult evaluate(Nb201Network& network, const TrainData& data, int batch_size,
                     torch::Device device = torch::kCPU);
 
