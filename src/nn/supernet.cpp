@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "d2a/named_factory.h"
+#include "d2a/nn/darts_supernet.h"
 #include "d2a/nn/nb201_supernet.h"
 
 namespace d2a {
@@ -14,11 +15,11 @@ std::shared_ptr<Supernet> make_nb201_supernet(const SupernetOptions& options) {
   return Nb201Supernet(options).ptr();
 }
 
-// The spaces by name, in the order --help lists them. The DARTS space joins here with
-// {"darts", make_darts_supernet} from d2a/nn/darts_supernet.h.
+// The spaces by name, in the order --help lists them.
 const NameTable<SupernetMaker>& supernet_makers() {
   static const NameTable<SupernetMaker> makers = {
       {"nb201", make_nb201_supernet},
+      {"darts", make_darts_supernet},
   };
   return makers;
 }

@@ -21,6 +21,11 @@ double SearcherConfig::effective_weight_decay() const {
   return space == "nb201" ? 5e-4 : 3e-4;
 }
 
+std::int64_t SearcherConfig::effective_stage1_cells() const {
+  if (stacnas.stage1_cells > 0) return stacnas.stage1_cells;
+  return space == "nb201" ? 1 : 5;
+}
+
 std::vector<std::vector<std::string>> SearcherConfig::effective_clusters() const {
   if (!stacnas.clusters.empty()) return stacnas.clusters;
   if (space == "darts") {
@@ -65,7 +70,7 @@ void SearcherConfig::validate() const {
   require(gdas.tau_max >= gdas.tau_min, "gdas.tau_max", ">= tau_min", gdas.tau_max);
   require(stacnas.stage1_fraction > 0 && stacnas.stage1_fraction < 1, "stacnas.stage1_fraction",
           "(0, 1)", stacnas.stage1_fraction);
-  require(stacnas.stage1_cells >= 1, "stacnas.stage1_cells", ">= 1",
+  require(stacnas.stage1_cells >= 0, "stacnas.stage1_cells", ">= 0 (0 = the space's)",
           static_cast<double>(stacnas.stage1_cells));
   for (const auto& cluster : stacnas.clusters) {
     if (cluster.empty()) throw bad_input("search config: stacnas.clusters has an empty cluster");
@@ -108,6 +113,7 @@ void read_group(const nlohmann::json& json, const char* key, Group& group) {
 nlohmann::json SearcherConfig::to_json() const {
   StacNasConfig stacnas_effective = stacnas;
   stacnas_effective.clusters = effective_clusters();
+  stacnas_effective.stage1_cells = effective_stage1_cells();
   return {{"space", space},
           {"channels", channels},
           {"cells", cells},

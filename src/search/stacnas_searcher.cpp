@@ -23,7 +23,7 @@ class StacNasSearcher : public DifferentiableSearcher {
       : DifferentiableSearcher("stacnas", config, device), clusters_(config_.effective_clusters()) {
     std::vector<std::string> representatives;
     for (const auto& cluster : clusters_) representatives.push_back(cluster.front());
-    build(base_supernet_options().cells(config_.stacnas.stage1_cells).ops(representatives),
+    build(base_supernet_options().cells(config_.effective_stage1_cells()).ops(representatives),
           config_.weights.lr, config_.arch.lr);
   }
 

@@ -206,7 +206,7 @@ TEST(Supernet, PartialChannelsBuildTheOpsAtCOverK) {
 }
 
 TEST(Supernet, FactoryNamesTheValidSpacesAndRejectsBadOptions) {
-  EXPECT_EQ(supernet_space_names(), std::vector<std::string>{"nb201"});
+  EXPECT_EQ(supernet_space_names(), (std::vector<std::string>{"nb201", "darts"}));
   try {
     make_supernet("nasbench101", tiny());
     FAIL() << "no error";

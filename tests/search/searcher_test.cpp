@@ -1,4 +1,5 @@
 #include "d2a/search/searcher.h"
+#include "d2a/space/darts_genotype.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -61,6 +62,30 @@ TEST(Searcher, EveryMethodRunsTwoStepsAndDerivesAValidGenotype) {
     ASSERT_EQ(w.size(), 1u) << name;
     EXPECT_TRUE(torch::allclose(w[0].sum(1), torch::ones({6}, torch::kDouble))) << name;
     EXPECT_EQ(searcher->cell_types(), std::vector<std::string>{"cell"});
+  }
+}
+
+// The same searchers on the DARTS space (normal and reduction alphas, 14 edges): a 3-cell,
+// C=8 supernet, so that each reduction cell is there.
+TEST(Searcher, EveryMethodRunsOnTheDartsSpace) {
+  const auto batches = tiny_batches(2);
+  for (const auto& name : searcher_names()) {
+    SearcherConfig config = tiny_search_config();
+    config.space = "darts";
+    config.channels = 8;  // PC-DARTS' C / K = 2 channels: FactorizedReduce needs an even count
+    config.cells = 3;
+    config.stacnas.stage1_cells = 3;
+    auto searcher = make_searcher(name, config);
+    for (int epoch = 0; epoch < 2; ++epoch) {
+      searcher->new_epoch(epoch, 2);
+      const SearchStepStats stats = searcher->step(batches[epoch].first, batches[epoch].second);
+      EXPECT_TRUE(std::isfinite(stats.train_loss)) << name;
+    }
+    EXPECT_EQ(searcher->cell_types(), (std::vector<std::string>{"normal", "reduce"})) << name;
+    ASSERT_EQ(searcher->alphas().size(), 2u) << name;
+    EXPECT_EQ(searcher->alphas()[0].size(0), kDartsNumEdges) << name;
+    const std::string genotype = searcher->genotype();
+    EXPECT_NO_THROW(DartsGenotype::parse(genotype)) << name << ": " << genotype;
   }
 }
 

@@ -57,7 +57,9 @@ struct GdasConfig {
 struct StacNasConfig {
   // Stage 1 runs the first round(stage1_fraction * epochs) epochs (at least one).
   double stage1_fraction = 0.5;
-  std::int64_t stage1_cells = 1;  // SupernetOptions::cells of the shallow stage-1 network
+  // SupernetOptions::cells of the shallow stage-1 network; 0: the space's, 1 cell per stage on
+  // nb201 (of 5) and 5 cells in all on darts (of 8: the reductions at 1/3 and 2/3 remain).
+  std::int64_t stage1_cells = 0;
   // Op clusters, each led by its representative (the op stage 1 searches over). Empty: the
   // space's clusters, on nb201 {none}, {skip_connect}, {avg_pool_3x3},
   // {nor_conv_3x3, nor_conv_1x1}; on darts {none}, {skip_connect}, {max_pool_3x3,
@@ -84,6 +86,7 @@ struct SearcherConfig {
   StacNasConfig stacnas;
 
   double effective_weight_decay() const;
+  std::int64_t effective_stage1_cells() const;
   std::vector<std::vector<std::string>> effective_clusters() const;
   // Throws d2a::Error (bad input) naming the first field out of range.
   void validate() const;

@@ -1,0 +1,314 @@
+// d2a search: a differentiable architecture search (DARTS, PC-DARTS, MS-DARTS, StacNAS, GDAS) on
+// the NAS-Bench-201 or DARTS space, with checkpoints, an alpha history (CSV + PNG) and an
+// optional warm start from the meta-model's suggestions.
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "d2a/bench/nb201_table.h"
+#include "d2a/cli/common.h"
+#include "d2a/cli/model_location.h"
+#include "d2a/data/open_image_set.h"
+#include "d2a/data/tensor.h"
+#include "d2a/error.h"
+#include "d2a/meta/meta_model.h"
+#include "d2a/meta/suggest.h"
+#include "d2a/progress.h"
+#include "d2a/search/search_run.h"
+#include "d2a/search/searcher.h"
+#include "d2a/space/nb201.h"
+
+namespace d2a::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SearchArgs {
+  std::string method;
+  std::string space = "nb201";
+  std::string data;
+  std::string split = "train";
+  std::string out;
+  int epochs = 50;
+  int batch = 64;
+  int channels = 16;
+  int cells = 0;  // 0: the space's published depth (nb201 5 per stage, darts 8)
+  int image_size = 32;
+  int per_class = 0;
+  bool resume = false;
+  std::string bench;
+  bool init_from_suggest = false;
+  std::string model;
+  int suggest_top = 10;
+  bool no_plot = false;
+};
+
+// Images -> the tensors the search reads, normalised with the set's own channel statistics.
+TrainData search_tensors(const ImageSet& set, int image_size) {
+  const ChannelStats stats = channel_stats(set);
+  TensorSpec spec;
+  spec.height = spec.width = image_size;
+  spec.mean = stats.mean;
+  spec.std = stats.std;
+  return {images_to_tensor(set, spec), labels_to_tensor(set)};
+}
+
+// Warm start on NAS-Bench-201: the meta-model's top cells for these images set the initial
+// alphas to log(1 + count of op o on edge e among them). Initialising rather than restricting
+// keeps every op reachable: the suggestion is a prior the search may overturn on the user's data,
+// and the small init scale (at most log(1 + top)) is soon outweighed by the gradients.
+nlohmann::json warm_start(Searcher& searcher, const SearchArgs& args, const ImageSet& images,
+                          std::uint64_t seed) {
+  const std::string dir = args.model.empty() ? default_meta_model_dir() : args.model;
+  if (!fs::is_directory(dir)) throw bad_input(dir + ": no meta-model directory (--model)");
+  const MetaModel model = load_meta_model(dir);
+  SuggestOptions options;
+  options.seed = seed;
+  options.cost_network.num_classes = static_cast<int>(images.num_classes());
+  options.cost_network.input_channels = images.channels;
+  const SuggestResult suggested = suggest_cells(model, images, options);
+  const std::size_t top = std::min<std::size_t>(args.suggest_top, suggested.ranked.size());
+  if (top == 0) throw runtime_failure("--init-from-suggest: the meta-model suggested no cell");
+  const std::vector<std::string> names = searcher.op_names();
+  torch::Tensor init = torch::zeros({kNb201NumEdges, static_cast<int64_t>(names.size())});
+  nlohmann::json cells = nlohmann::json::array();
+  for (std::size_t i = 0; i < top; ++i) {
+    const Nb201Cell& cell = suggested.ranked[i].cell;
+    cells.push_back(cell.str());
+    for (int e = 0; e < kNb201NumEdges; ++e) {
+      const auto it = std::find(names.begin(), names.end(), std::string(nb201_op_name(cell.op(e))));
+      if (it != names.end()) init[e][it - names.begin()] += 1;
+    }
+  }
+  torch::NoGradGuard no_grad;
+  torch::Tensor alphas = searcher.alphas().at(0);
+  alphas.copy_(torch::log1p(init).to(alphas.device()));
+  return {{"model", dir}, {"cells", cells}, {"use", "initial alphas = log(1 + op counts)"}};
+}
+
+// gnuplot renders the history CSV: one panel per edge, one line per op. Returns the PNG path,
+// or "" (with a note on stderr) when gnuplot is missing or fails.
+std::string plot_history(const std::string& csv, const std::string& png,
+                         const std::vector<std::string>& cell_types,
+                         const std::vector<std::string>& ops, int edges) {
+  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
+    std::cerr << "d2a search: note: gnuplot not found (tools/setup.sh installs gnuplot-nox); "
+                 "no plot, the history is in " << csv << "\n";
+    return "";
+  }
+  const std::string script_path = png + ".gp";
+  std::ofstream script(script_path);
+  const int columns = edges <= 6 ? 3 : 5;
+  const int rows_per_type = (edges + columns - 1) / columns;
+  const int rows = rows_per_type * static_cast<int>(cell_types.size());
+  script << "set terminal pngcairo size " << 360 * columns << "," << 260 * rows << " font ',8'\n"
+         << "set output '" << png << "'\nset datafile separator ','\nset key off\n"
+         << "set yrange [0:1]\nset multiplot layout " << rows << "," << columns
+         << " title 'op weights per edge over epochs (" << csv << ")'\n";
+  for (const std::string& type : cell_types) {
+    for (int e = 0; e < edges; ++e) {
+      script << "set title '" << type << " edge " << e << "'\n";
+      if (e == 0) script << "set key top left\n"; else script << "set key off\n";
+      script << "plot ";
+      for (std::size_t o = 0; o < ops.size(); ++o) {
+        script << (o ? ", " : "") << "'" << csv << "' using (strcol(2) eq '" << type
+               << "' && $3 == " << e << " && strcol(4) eq '" << ops[o]
+               << "' ? $1 : 1/0):5 with lines title '" << ops[o] << "'";
+      }
+      script << "\n";
+    }
+    for (int pad = edges; pad < rows_per_type * columns; ++pad) script << "set multiplot next\n";
+  }
+  script << "unset multiplot\n";
+  script.close();
+  const std::string command = "gnuplot '" + script_path + "' 2>'" + png + ".log'";
+  if (std::system(command.c_str()) != 0) {
+    std::cerr << "d2a search: note: gnuplot failed (see " << png << ".log); no plot\n";
+    return "";
+  }
+  return png;
+}
+
+int run(const SearchArgs& args, const CommonOptions& common, const std::string& device_name) {
+  SearcherConfig config;
+  config.space = args.space;
+  config.channels = args.channels;
+  config.cells = args.cells > 0 ? args.cells : (args.space == "darts" ? 8 : 5);
+  config.seed = common.seed;
+  if (args.init_from_suggest && args.space != "nb201") {
+    throw bad_input("--init-from-suggest: suggestions are NAS-Bench-201 cells; use --space nb201");
+  }
+  if (!args.bench.empty() && args.space != "nb201") {
+    throw bad_input("--bench: the table holds NAS-Bench-201 cells; use --space nb201");
+  }
+  if (!args.bench.empty() && !fs::is_regular_file(args.bench)) {
+    throw bad_input(args.bench + ": no such benchmark table");
+  }
+
+  DataOptions data_options;
+  data_options.split = args.split;
+  data_options.max_per_class = static_cast<std::size_t>(args.per_class);
+  const ImageSet images = open_image_set(args.data, data_options);
+  if (images.num_classes() < 2) {
+    throw bad_input(args.data + ": a search needs at least 2 classes, found " +
+                    std::to_string(images.num_classes()));
+  }
+  config.input_channels = images.channels;
+  config.num_classes = static_cast<std::int64_t>(images.num_classes());
+  config.validate();
+  const TrainData data = search_tensors(images, args.image_size);
+
+  const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
+  std::unique_ptr<Searcher> searcher = make_searcher(args.method, config, device);
+  const std::string out = args.out.empty() ? "search-" + args.method + "-" + args.space : args.out;
+  fs::create_directories(out);
+  const std::string checkpoint = (fs::path(out) / "checkpoint.pt").string();
+  if (!args.resume && fs::exists(checkpoint)) {
+    throw bad_input(checkpoint + ": a search already ran here; pass --resume to continue it or "
+                    "choose another --out");
+  }
+  nlohmann::json warm = nullptr;
+  if (args.init_from_suggest && !(args.resume && fs::exists(checkpoint))) {
+    warm = warm_start(*searcher, args, images, common.seed);
+  }
+
+  SearchRunOptions run_options;
+  run_options.epochs = args.epochs;
+  run_options.batch_size = args.batch;
+  run_options.seed = common.seed;
+  run_options.checkpoint = checkpoint;
+  run_options.resume = args.resume;
+  run_options.history_csv = (fs::path(out) / "alphas.csv").string();
+
+  Progress progress("search " + args.method, 0, "steps", common.json);
+  const SearchRunResult result = run_search(
+      *searcher, data, run_options,
+      [&](const SearchStepReport& r) {
+        char note[96];
+        std::snprintf(note, sizeof note, "epoch %d/%d  loss %.3f  acc %.1f%%", r.epoch + 1,
+                      args.epochs, r.stats.train_loss, r.stats.train_accuracy);
+        progress.set(static_cast<std::int64_t>(r.epoch) * r.steps_per_epoch + r.step + 1, note);
+      },
+      [&](const SearchEpochReport& r) {
+        if (common.json) return;
+        std::fprintf(stderr,
+                     "epoch %d/%d  train loss %.3f acc %.1f%%  valid loss %.3f acc %.1f%%  "
+                     "entropy %.3f  %.0f s\n  genotype %s\n",
+                     r.epoch + 1, r.epochs, r.train_loss, r.train_accuracy, r.valid_loss,
+                     r.valid_accuracy, r.alpha_entropy, r.seconds, r.genotype.c_str());
+      });
+  progress.finish();
+
+  const std::string png = args.no_plot ? std::string()
+                                       : plot_history(run_options.history_csv,
+                                                      (fs::path(out) / "alphas.png").string(),
+                                                      searcher->cell_types(), searcher->op_names(),
+                                                      static_cast<int>(searcher->alphas().at(0).size(0)));
+  nlohmann::json epochs = nlohmann::json::array();
+  for (const SearchEpochReport& r : result.epochs) {
+    epochs.push_back({{"epoch", r.epoch + 1}, {"train_loss", r.train_loss},
+                      {"train_accuracy", r.train_accuracy}, {"valid_loss", r.valid_loss},
+                      {"valid_accuracy", r.valid_accuracy}, {"alpha_entropy", r.alpha_entropy},
+                      {"genotype", r.genotype}, {"seconds", r.seconds}});
+  }
+  nlohmann::json summary = {{"method", args.method},
+                            {"space", args.space},
+                            {"data", args.data},
+                            {"images", images.size()},
+                            {"classes", images.num_classes()},
+                            {"device", device_name},
+                            {"seed", common.seed},
+                            {"config", searcher->config().to_json()},
+                            {"epochs", args.epochs},
+                            {"first_epoch", result.first_epoch + 1},
+                            {"genotype", result.genotype},
+                            {"history", epochs},
+                            {"alphas_csv", run_options.history_csv},
+                            {"alphas_png", png.empty() ? nlohmann::json(nullptr) : nlohmann::json(png)},
+                            {"checkpoint", checkpoint},
+                            {"warm_start", warm}};
+  if (!args.bench.empty()) {
+    const Nb201Table table = Nb201Table::load(args.bench);
+    const int index = table.index_of(Nb201Cell::parse(result.genotype));
+    nlohmann::json accuracy = nlohmann::json::object();
+    for (const std::string& metric : table.metrics()) accuracy[metric] = table.accuracy(index, metric);
+    summary["bench"] = {{"table", args.bench}, {"index", index}, {"accuracy", accuracy},
+                        {"use", "evaluation only: the search never reads the table"}};
+  }
+  {
+    std::ofstream file(fs::path(out) / "result.json");
+    file << summary.dump(2) << "\n";
+  }
+  print_result(common, summary, [&](std::ostream& o) {
+    o << "method:    " << args.method << " on " << args.space << " (" << images.size()
+      << " images, " << images.num_classes() << " classes, " << args.epochs << " epochs)\n"
+      << "genotype:  " << result.genotype << "\n";
+    if (summary.contains("bench")) {
+      o << "benchmark: index " << summary["bench"]["index"].get<int>();
+      for (const auto& [metric, value] : summary["bench"]["accuracy"].items()) {
+        o << "  " << metric << " " << value.get<double>();
+      }
+      o << " (evaluation only)\n";
+    }
+    o << "history:   " << run_options.history_csv << (png.empty() ? "" : ", " + png) << "\n"
+      << "result:    " << (fs::path(out) / "result.json").string() << "\n";
+  });
+  return 0;
+}
+
+}  // namespace
+
+void add_search_command(CLI::App& app, Action& action) {
+  auto* command = app.add_subcommand(
+      "search", "Differentiable architecture search (DARTS, PC-DARTS, MS-DARTS, StacNAS, GDAS)");
+  command->footer(
+      "Splits the training images 50/50 into a half that trains the supernet's weights and a "
+      "half that trains its architecture parameters, runs --epochs epochs with the method's "
+      "published settings, and writes into --out: checkpoint.pt (every epoch; --resume "
+      "continues it), alphas.csv (the op weights of every edge after every epoch), alphas.png "
+      "(gnuplot) and result.json. --bench TABLE looks the final NAS-Bench-201 cell up, for "
+      "evaluation only. --init-from-suggest starts the NAS-Bench-201 alphas from the "
+      "meta-model's top cells for these images.");
+  auto args = std::make_shared<SearchArgs>();
+  command->add_option("--method", args->method, "Search method")
+      ->required()
+      ->check(CLI::IsMember(searcher_names()));
+  command->add_option("--space", args->space, "Search space")
+      ->check(CLI::IsMember({"nb201", "darts"}))
+      ->capture_default_str();
+  command->add_option("--data", args->data, "Images: folder or name (fashion-mnist, digits)")->required();
+  command->add_option("--split", args->split, "train or test, where the source has splits")
+      ->check(CLI::IsMember({"train", "test"}))
+      ->capture_default_str();
+  command->add_option("--per-class", args->per_class, "Images read per class (0 = all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command->add_option("--out", args->out, "Output folder (default: search-METHOD-SPACE)");
+  command->add_option("--epochs", args->epochs, "Epochs")->check(CLI::Range(1, 10000))->capture_default_str();
+  command->add_option("--batch", args->batch, "Batch size (each half)")->check(CLI::Range(1, 4096))->capture_default_str();
+  command->add_option("--channels", args->channels, "Supernet channels C")->check(CLI::Range(1, 1024))->capture_default_str();
+  command->add_option("--cells", args->cells, "nb201: cells per stage (5); darts: cells (8)")
+      ->check(CLI::Range(1, 100));
+  command->add_option("--image-size", args->image_size, "Image side the search trains at")
+      ->check(CLI::Range(8, 512))
+      ->capture_default_str();
+  command->add_flag("--resume", args->resume, "Continue the checkpoint in --out");
+  command->add_option("--bench", args->bench, "NAS-Bench-201 table: report the result's accuracy");
+  command->add_flag("--init-from-suggest", args->init_from_suggest,
+                    "Start the alphas from the meta-model's suggestions (nb201)");
+  command->add_option("--model", args->model, "Meta-model for --init-from-suggest (default: shipped)");
+  command->add_option("--suggest-top", args->suggest_top, "Suggested cells the warm start counts")
+      ->check(CLI::Range(1, 500))
+      ->capture_default_str();
+  command->add_flag("--no-plot", args->no_plot, "Skip the PNG plot");
+  set_action(command, action, [args](const CommonOptions& options, const std::string& device) {
+    return run(*args, options, device);
+  });
+}
+
+}  // namespace d2a::cli

@@ -1,0 +1,76 @@
+// `d2a search` as a real process on Debian's 8x8 digits: a tiny supernet for one or two epochs.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_support.h"
+#include "test_support.h"
+#include "d2a/data/digits.h"
+#include "d2a/space/nb201.h"
+
+namespace d2a {
+namespace {
+
+using test::run_d2a;
+
+std::vector<std::string> tiny_search(const std::string& method, const std::string& out) {
+  return {"search", "--method", method, "--data", "digits", "--per-class", "16",
+          "--channels", "4", "--cells", "1", "--image-size", "8", "--batch", "16",
+          "--out", out, "--threads", "1", "--seed", "3", "--json"};
+}
+
+TEST(SearchCommand, SearchesWritesHistoryAndResumes) {
+  if (!std::filesystem::exists(kSklearnDigitsPath)) GTEST_SKIP() << "python3-sklearn missing";
+  const auto dir = test::scratch_dir("search_cli");
+  const std::string out = (dir / "gdas").string();
+  auto args = tiny_search("gdas", out);
+  args.insert(args.end(), {"--epochs", "1", "--bench", test::nb201_table("nb201_test_acc_200ep.csv").string()});
+  const auto first = run_d2a(args, "search_cli_first");
+  ASSERT_EQ(first.status, 0) << first.err;
+  const auto j = nlohmann::json::parse(first.out);
+  EXPECT_NO_THROW(Nb201Cell::parse(j["genotype"].get<std::string>())) << j["genotype"];
+  EXPECT_EQ(j["history"].size(), 1u);
+  EXPECT_EQ(j["classes"], 10);
+  EXPECT_GT(j["history"][0]["alpha_entropy"].get<double>(), 0.0);
+  EXPECT_TRUE(j["bench"]["accuracy"].contains("cifar10-test")) << j["bench"];
+  // 6 edges x 5 ops after epoch 1, plus the header.
+  EXPECT_EQ(test::count_lines(test::read_text(dir / "gdas" / "alphas.csv")), 1 + 30);
+  EXPECT_TRUE(std::filesystem::exists(dir / "gdas" / "checkpoint.pt"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "gdas" / "result.json"));
+  if (!j["alphas_png"].is_null()) EXPECT_GT(std::filesystem::file_size(j["alphas_png"].get<std::string>()), 1000u);
+
+  // Without --resume the folder is refused; with it, epoch 2 continues epoch 1.
+  const auto again = run_d2a(args, "search_cli_again");
+  EXPECT_EQ(again.status, 2) << again.err;
+  EXPECT_NE(again.err.find("--resume"), std::string::npos) << again.err;
+  auto more = tiny_search("gdas", out);
+  more.insert(more.end(), {"--epochs", "2", "--resume", "--no-plot"});
+  const auto second = run_d2a(more, "search_cli_resume");
+  ASSERT_EQ(second.status, 0) << second.err;
+  const auto k = nlohmann::json::parse(second.out);
+  EXPECT_EQ(k["first_epoch"], 2);
+  EXPECT_EQ(k["history"].size(), 1u);
+  EXPECT_EQ(test::count_lines(test::read_text(dir / "gdas" / "alphas.csv")), 1 + 60);
+}
+
+TEST(SearchCommand, BadInputExitsTwoWithOneLine) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"search", "--method", "enas", "--data", "digits"}, "enas"},
+      {{"search", "--method", "darts", "--data", "/no/such/folder"}, "/no/such/folder"},
+      {{"search", "--method", "darts", "--space", "darts", "--data", "digits", "--bench", "x.csv"},
+       "--bench"},
+      {{"search", "--method", "darts", "--space", "darts", "--data", "digits",
+        "--init-from-suggest"},
+       "--init-from-suggest"},
+      {{"search", "--method", "darts", "--data", "digits", "--epochs", "0"}, "--epochs"},
+  };
+  for (const auto& [args, expect] : cases) {
+    const auto r = run_d2a(args, "search_cli_bad");
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_EQ(test::count_lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find(expect), std::string::npos) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace d2a
