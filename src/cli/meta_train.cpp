@@ -30,6 +30,7 @@ struct MetaTrainCommandOptions {
   std::string bench;
   bool resume = false;
   bool no_generator = false;
+  double residual_weight = 1.0;  // stored in the saved predictor; not a training option
   MetaTrainOptions train;
 };
 
@@ -59,6 +60,9 @@ std::vector<std::string> validate(const MetaTrainCommandOptions& o) {
   } else if (o.train.bench_use == "prior") {
     throw bad_input("--bench-use prior needs --bench-columns (the prior is fitted to them)");
   }
+  if (o.residual_weight != 1.0 && o.train.bench_use != "prior") {
+    throw bad_input("--residual-weight applies to a predictor with a prior (--bench-use prior)");
+  }
   const fs::path checkpoint = fs::path(o.out) / "checkpoint";
   if (!o.resume && (fs::exists(checkpoint) || fs::exists(checkpoint.string() + ".old"))) {
     throw bad_input(o.out + ": holds a meta-training checkpoint; pass --resume to continue it or "
@@ -81,6 +85,7 @@ std::string command_line(const MetaTrainCommandOptions& o, const CommonOptions& 
     line << " --bench " << o.bench << " --bench-columns " << o.bench_columns << " --bench-weight "
          << o.train.bench_weight << " --bench-use " << o.train.bench_use;
     if (o.train.bench_batch > 0) line << " --bench-batch " << o.train.bench_batch;
+    if (o.residual_weight != 1.0) line << " --residual-weight " << o.residual_weight;
   }
   if (o.no_generator) line << " --no-generator";
   return line.str();
@@ -108,8 +113,12 @@ std::string model_card(const nlohmann::json& training, const MetaTrainer& traine
   } else {
     for (const auto& c : d["benchmark_columns"]) {
       card << "- benchmark column `" << c["metric"].get<std::string>() << "` of `"
-           << c["source"].get<std::string>() << "` (" << c["cells"] << " cells), used as an "
-           << "image-less task with a learned dataset vector\n";
+           << c["source"].get<std::string>() << "` (" << c["cells"] << " cells)\n";
+    }
+    card << "- how the columns are used: " << d["benchmark_use"].get<std::string>() << "\n";
+    if (training.contains("residual_weight")) {
+      card << "- `suggest` scores prior(cell) + " << training["residual_weight"].get<double>()
+           << " x the dataset-conditioned term by default (`--residual-weight` changes it)\n";
     }
   }
   card << "- CIFAR-10: no CIFAR-10 image and no CIFAR-10 accuracy was read (the held-out "
@@ -167,6 +176,13 @@ void add_meta_train_command(CLI::App& app, Action& action) {
                       "term fitted to the columns, the database fitting the dataset-conditioned "
                       "residual)")
       ->check(CLI::IsMember({"task", "prior"}))
+      ->capture_default_str();
+  command->add_option("--residual-weight", o->residual_weight,
+                      "With --bench-use prior: the weight of the dataset-conditioned term that "
+                      "`suggest` uses by default (stored in the model; training always fits it "
+                      "at 1; changing it on a finished run with --resume re-writes the model "
+                      "without training)")
+      ->check(CLI::Range(0.0, 10.0))
       ->capture_default_str();
   command->add_option("--bench-batch", o->train.bench_batch,
                       "Benchmark cells per step (0 = --batch-size)")
@@ -227,6 +243,7 @@ void add_meta_train_command(CLI::App& app, Action& action) {
                                {"seed", options.seed},
                                {"databases", databases},
                                {"data", trainer.describe()}};
+    if (o->train.bench_use == "prior") training["residual_weight"] = o->residual_weight;
     auto write_model = [&] {
       nlohmann::json history = nlohmann::json::array();
       for (const auto& r : trainer.history()) history.push_back(r.to_json());
@@ -240,9 +257,11 @@ void add_meta_train_command(CLI::App& app, Action& action) {
                              {"validation_spearman", best ? best->validation_spearman : 0.0},
                              {"validation_mse", best ? best->validation_mse : 0.0},
                              {"history", history}};
+      Predictor predictor = trainer.best_predictor();
+      if (predictor->options.prior()) predictor->options.residual_weight(o->residual_weight);
       const MetaModel model{extractor,
                             trainer.best_generator(),
-                            trainer.best_predictor(),
+                            predictor,
                             trainer.accuracy_mean(),
                             trainer.accuracy_std(),
                             o->train.images_per_class,
