@@ -2,9 +2,11 @@
 // sizes as tools/bench/train_throughput.py runs through PyTorch's Python API: forward,
 // cross-entropy, backward, SGD Nesterov 0.9 wd 5e-4, on fixed random tensors.
 // Prints one JSON line per cell. Built on demand: ninja -C build d2a_bench_train.
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
 #include <chrono>
+#include <memory>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -15,6 +17,7 @@
 
 int main(int argc, char** argv) {
   std::vector<std::string> cells;
+  std::string profile;  // chrome-trace file of the timed steps (tools/bench/compare_profiles.py)
   int channels = 8, cells_per_stage = 1, size = 16, in_channels = 3, classes = 10, batch = 128,
       steps = 30, warmup = 5, threads = 2;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -27,6 +30,7 @@ int main(int argc, char** argv) {
     else if (flag == "--batch") batch = std::stoi(value);
     else if (flag == "--steps") steps = std::stoi(value);
     else if (flag == "--threads") threads = std::stoi(value);
+    else if (flag == "--profile") profile = value;
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;
@@ -49,8 +53,14 @@ int main(int argc, char** argv) {
                           torch::optim::SGDOptions(0.1).momentum(0.9).nesterov(true).weight_decay(5e-4));
     net->train();
     auto start = std::chrono::steady_clock::now();
+    std::unique_ptr<torch::autograd::profiler::RecordProfile> recording;
     for (int step = 0; step < warmup + steps; ++step) {
-      if (step == warmup) start = std::chrono::steady_clock::now();
+      if (step == warmup) {
+        if (!profile.empty()) {
+          recording = std::make_unique<torch::autograd::profiler::RecordProfile>(profile);
+        }
+        start = std::chrono::steady_clock::now();
+      }
       d2a::clear_gradients(params);  // what d2a's trainer does (see trainer.h)
       auto loss = torch::nn::functional::cross_entropy(net->forward(x), y);
       loss.backward();
@@ -58,6 +68,7 @@ int main(int argc, char** argv) {
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    recording.reset();  // writes the trace
     std::cout << nlohmann::json{{"impl", "c++"},
                                 {"cell", text},
                                 {"images_per_second", batch * steps / seconds},

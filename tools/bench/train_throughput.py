@@ -99,6 +99,7 @@ def main():
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--profile", help="chrome-trace file of the timed steps")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -109,14 +110,21 @@ def main():
         opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True,
                               weight_decay=5e-4)
         net.train()
+        prof = None
         for step in range(args.warmup + args.steps):
             if step == args.warmup:
+                if args.profile:
+                    prof = torch.autograd.profiler.profile(use_kineto=False)
+                    prof.__enter__()
                 start = time.perf_counter()
             opt.zero_grad(set_to_none=True)
             loss = F.cross_entropy(net(x), y)
             loss.backward()
             opt.step()
         seconds = time.perf_counter() - start
+        if prof is not None:
+            prof.__exit__(None, None, None)
+            prof.export_chrome_trace(args.profile)
         print(json.dumps({"impl": "python", "cell": cell, "images_per_second":
                           args.batch * args.steps / seconds, "steps": args.steps,
                           "batch": args.batch, "channels": args.channels, "cells": args.cells,
