@@ -46,6 +46,7 @@ struct SearchArgs {
   std::string model;
   int suggest_top = 10;
   bool no_plot = false;
+  std::string config;  // JSON file of SearcherConfig fields (the rest keep their defaults)
 };
 
 // Images -> the tensors the search reads, normalised with the set's own channel statistics.
@@ -136,6 +137,26 @@ std::string plot_history(const std::string& csv, const std::string& png,
 
 int run(const SearchArgs& args, const CommonOptions& common, const std::string& device_name) {
   SearcherConfig config;
+  if (!args.config.empty()) {
+    std::ifstream in(args.config);
+    if (!in) throw bad_input(args.config + ": cannot read the search config");
+    nlohmann::json json;
+    try {
+      json = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+      throw bad_input(args.config + ": not JSON (" + e.what() + ")");
+    }
+    for (const char* owned : {"space", "channels", "cells", "input_channels", "num_classes", "seed"}) {
+      if (json.contains(owned)) {
+        throw bad_input(args.config + ": '" + owned + "' is set by the command line and the data, not the config");
+      }
+    }
+    try {
+      config = SearcherConfig::from_json(json);
+    } catch (const Error& e) {
+      throw bad_input(args.config + ": " + e.what());
+    }
+  }
   config.space = args.space;
   config.channels = args.channels;
   config.cells = args.cells > 0 ? args.cells : (args.space == "darts" ? 8 : 5);
@@ -306,6 +327,9 @@ void add_search_command(CLI::App& app, Action& action) {
       ->check(CLI::Range(1, 500))
       ->capture_default_str();
   command->add_flag("--no-plot", args->no_plot, "Skip the PNG plot");
+  command->add_option("--config", args->config,
+                      "JSON file overriding the method's published settings, e.g. "
+                      "{\"pc_darts\": {\"warmup_epochs\": 0}, \"gdas\": {\"tau_min\": 0.5}}");
   set_action(command, action, [args](const CommonOptions& options, const std::string& device) {
     return run(*args, options, device);
   });

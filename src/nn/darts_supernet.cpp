@@ -100,8 +100,8 @@ torch::Tensor DartsSearchCellImpl::forward(const torch::Tensor& s0, const torch:
     torch::Tensor sum;
     for (int state = 0; state < node + kDartsNumCellInputs; ++state) {
       const int e = kNodeFirstEdge[node] + state;
-      torch::Tensor out = edges[e]->forward(states[state], op_weights[e]);
-      if (edge_weights.defined()) out = edge_weights[e] * out;
+      const torch::Tensor out = edges[e]->forward(
+          states[state], op_weights[e], edge_weights.defined() ? edge_weights[e] : torch::Tensor());
       sum = sum.defined() ? sum + out : out;
     }
     states.push_back(sum);

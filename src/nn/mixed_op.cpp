@@ -26,17 +26,19 @@ MixedOpImpl::MixedOpImpl(std::vector<torch::nn::AnyModule> ops, const MixedOpOpt
   }
 }
 
-torch::Tensor MixedOpImpl::forward(const torch::Tensor& x, const torch::Tensor& weights) {
+torch::Tensor MixedOpImpl::forward(const torch::Tensor& x, const torch::Tensor& op_weights,
+                                   const torch::Tensor& edge_scale) {
   const std::int64_t k = options_.partial_channels();
   const std::int64_t stride = options_.stride();
   if (x.dim() != 4 || x.size(1) != options_.channels()) {
     throw bad_input("mixed op expects [B, " + std::to_string(options_.channels()) +
                     ", H, W], got " + c10::str(x.sizes()));
   }
-  if (weights.dim() != 1 || weights.size(0) != num_ops()) {
+  if (op_weights.dim() != 1 || op_weights.size(0) != num_ops()) {
     throw bad_input("mixed op expects weights [" + std::to_string(num_ops()) + "], got " +
-                    c10::str(weights.sizes()));
+                    c10::str(op_weights.sizes()));
   }
+  const torch::Tensor weights = edge_scale.defined() ? op_weights * edge_scale : op_weights;
   const torch::Tensor routed = k == 1 ? x : x.narrow(1, 0, x.size(1) / k);
 
   // Which ops run is decided on the values (one small host copy per edge): an op whose weight
@@ -72,6 +74,7 @@ torch::Tensor MixedOpImpl::forward(const torch::Tensor& x, const torch::Tensor& 
   torch::Tensor bypass = x.narrow(1, x.size(1) / k, x.size(1) - x.size(1) / k);
   // ceil mode: the same output size as the strided ops on odd inputs (equal on even ones).
   if (stride == 2) bypass = torch::max_pool2d(bypass, {2, 2}, {2, 2}, {0, 0}, {1, 1}, true);
+  if (edge_scale.defined()) bypass = edge_scale * bypass;
   return d2a::channel_shuffle(torch::cat({sum, bypass}, 1), k);
 }
 

@@ -58,8 +58,8 @@ torch::Tensor Nb201SearchCellImpl::forward(const torch::Tensor& x, const torch::
   nodes[0] = x;
   for (int e = 0; e < kNb201NumEdges; ++e) {
     const auto [from, to] = kNb201Edges[e];
-    torch::Tensor out = edges[e]->forward(nodes[from], op_weights[e]);
-    if (edge_weights.defined()) out = edge_weights[e] * out;
+    const torch::Tensor out = edges[e]->forward(
+        nodes[from], op_weights[e], edge_weights.defined() ? edge_weights[e] : torch::Tensor());
     nodes[to] = nodes[to].defined() ? nodes[to] + out : out;
   }
   return nodes[3];

@@ -53,6 +53,27 @@ TEST(SearchCommand, SearchesWritesHistoryAndResumes) {
   EXPECT_EQ(test::count_lines(test::read_text(dir / "gdas" / "alphas.csv")), 1 + 60);
 }
 
+// The warm start asks the shipped meta-model for cells and starts the alphas from them.
+TEST(SearchCommand, InitFromSuggestStartsFromTheSuggestedCells) {
+  if (!std::filesystem::exists(kSklearnDigitsPath)) GTEST_SKIP() << "python3-sklearn missing";
+  const auto dir = test::scratch_dir("search_cli_warm");
+  auto args = tiny_search("darts", (dir / "warm").string());
+  args.insert(args.end(), {"--epochs", "1", "--no-plot", "--init-from-suggest", "--suggest-top", "5"});
+  const auto r = run_d2a(args, "search_cli_warm");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["warm_start"]["cells"].size(), 5u) << j["warm_start"];
+  for (const auto& cell : j["warm_start"]["cells"]) EXPECT_NO_THROW(Nb201Cell::parse(cell.get<std::string>()));
+  // After one short epoch the alphas still carry the start: the genotype's op on each edge is
+  // one the suggested cells use there.
+  const Nb201Cell found = Nb201Cell::parse(j["genotype"].get<std::string>());
+  for (int e = 0; e < kNb201NumEdges; ++e) {
+    bool used = false;
+    for (const auto& cell : j["warm_start"]["cells"]) used |= Nb201Cell::parse(cell.get<std::string>()).op(e) == found.op(e);
+    EXPECT_TRUE(used) << "edge " << e << " of " << found.str();
+  }
+}
+
 TEST(SearchCommand, BadInputExitsTwoWithOneLine) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"search", "--method", "enas", "--data", "digits"}, "enas"},

@@ -76,6 +76,28 @@ TEST(MixedOp, StrideTwoBypassIsMaxPooled) {
   EXPECT_TRUE(torch::allclose(y, expected));
 }
 
+// PC-DARTS' edge weight folded into the op weights and the bypass: the same value and the
+// same gradients as scaling the whole output.
+TEST(MixedOp, EdgeScaleEqualsScalingTheOutput) {
+  torch::manual_seed(4);
+  for (const std::int64_t stride : {1, 2}) {
+    std::vector<torch::nn::AnyModule> ops = {make_nb201_op(Nb201Op::kNone, 2),
+                                             make_nb201_op(Nb201Op::kNorConv3x3, 2)};
+    if (stride == 2) ops[1] = torch::nn::AnyModule(torch::nn::AvgPool2d(torch::nn::AvgPool2dOptions(2)));
+    MixedOp mixed(ops, MixedOpOptions(8).partial_channels(4).stride(stride));
+    const torch::Tensor x = torch::randn({2, 8, 6, 6});
+    const torch::Tensor w = torch::tensor({0.3, 0.7}).requires_grad_(true);
+    const torch::Tensor scale = torch::tensor(0.6).requires_grad_(true);
+    const torch::Tensor folded = mixed->forward(x, w, scale);
+    const torch::Tensor outside = scale * mixed->forward(x, w);
+    EXPECT_TRUE(torch::allclose(folded, outside, 1e-5, 1e-6)) << "stride " << stride;
+    const auto g1 = torch::autograd::grad({folded.pow(2).sum()}, {w, scale});
+    const auto g2 = torch::autograd::grad({outside.pow(2).sum()}, {w, scale});
+    EXPECT_TRUE(torch::allclose(g1[0], g2[0], 1e-4, 1e-5)) << "stride " << stride;
+    EXPECT_TRUE(torch::allclose(g1[1], g2[1], 1e-4, 1e-5)) << "stride " << stride;
+  }
+}
+
 TEST(MixedOp, ChannelShuffleIsTheGroupTransposePermutation) {
   const torch::Tensor x =
       torch::arange(8, torch::kFloat).view({1, 8, 1, 1}).expand({2, 8, 3, 3}).contiguous();

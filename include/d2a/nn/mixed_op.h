@@ -26,7 +26,11 @@ class MixedOpImpl : public torch::nn::Module {
   // x [B, C, H, W], weights [ops] (a simplex row, a one-hot Gumbel sample, or a row with
   // masked-out zeros) -> [B, C, H/stride, W/stride]. An op whose weight is exactly zero in value
   // and needs no gradient is skipped; a hard sample runs only its chosen op (GDAS).
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& weights);
+  // With `edge_scale` (a scalar tensor: PC-DARTS' edge-normalisation weight), returns
+  // edge_scale * output, computed by scaling the op weights and the bypass instead of the whole
+  // output, so that no full-width product is kept for the backward pass.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& weights,
+                        const torch::Tensor& edge_scale = {});
 
   std::int64_t num_ops() const { return static_cast<std::int64_t>(ops_.size()); }
   const MixedOpOptions& options() const { return options_; }
