@@ -102,14 +102,46 @@ std::string plot_history(const std::string& csv, const std::string& png,
                  "no plot, the history is in " << csv << "\n";
     return "";
   }
+  // gnuplot draws a line through consecutive points of one data block, so the history is
+  // regrouped into one block per (cell type, edge, op), in that order, blocks two blank lines
+  // apart (addressed with `index`).
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> series;
+  {
+    std::ifstream in(csv);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::vector<std::string> f;
+      std::stringstream fields(line);
+      for (std::string x; std::getline(fields, x, ',');) f.push_back(x);
+      if (f.size() == 5) series[f[1] + "/" + f[2] + "/" + f[3]].emplace_back(f[0], f[4]);
+    }
+  }
+  const std::string data_path = png + ".dat";
+  std::ofstream data(data_path);
+  int block = 0;
+  std::map<std::string, int> block_of;
+  for (const std::string& type : cell_types) {
+    for (int e = 0; e < edges; ++e) {
+      for (const std::string& op : ops) {
+        const std::string key = type + "/" + std::to_string(e) + "/" + op;
+        for (const auto& [epoch, weight] : series[key]) data << std::stoi(epoch) + 1 << ' ' << weight << '\n';
+        if (series[key].empty()) data << "0 NaN\n";
+        data << "\n\n";
+        block_of[key] = block++;
+      }
+    }
+  }
+  data.close();
   const std::string script_path = png + ".gp";
   std::ofstream script(script_path);
   const int columns = edges <= 6 ? 3 : 5;
   const int rows_per_type = (edges + columns - 1) / columns;
   const int rows = rows_per_type * static_cast<int>(cell_types.size());
-  script << "set terminal pngcairo size " << 360 * columns << "," << 260 * rows << " font ',8'\n"
-         << "set output '" << png << "'\nset datafile separator ','\nset key off\n"
-         << "set yrange [0:1]\nset multiplot layout " << rows << "," << columns
+  script << "set terminal pngcairo noenhanced size " << 360 * columns << "," << 260 * rows
+         << " font ',8'\n"
+         << "set output '" << png << "'\nset key off\n"
+         << "set yrange [0:1]\nset xlabel 'epoch'\nset multiplot layout " << rows << "," << columns
          << " title 'op weights per edge over epochs (" << csv << ")'\n";
   for (const std::string& type : cell_types) {
     for (int e = 0; e < edges; ++e) {
@@ -117,9 +149,9 @@ std::string plot_history(const std::string& csv, const std::string& png,
       if (e == 0) script << "set key top left\n"; else script << "set key off\n";
       script << "plot ";
       for (std::size_t o = 0; o < ops.size(); ++o) {
-        script << (o ? ", " : "") << "'" << csv << "' using (strcol(2) eq '" << type
-               << "' && $3 == " << e << " && strcol(4) eq '" << ops[o]
-               << "' ? $1 : 1/0):5 with lines title '" << ops[o] << "'";
+        script << (o ? ", " : "") << "'" << data_path << "' index "
+               << block_of[type + "/" + std::to_string(e) + "/" + ops[o]]
+               << " using 1:2 with linespoints pt 7 ps 0.4 title '" << ops[o] << "'";
       }
       script << "\n";
     }
