@@ -52,11 +52,12 @@ torch::Tensor MixedOpImpl::forward(const torch::Tensor& x, const torch::Tensor& 
   torch::Tensor sum;
   std::vector<std::int64_t> zero_weight;
   for (std::int64_t o = 0; o < num_ops(); ++o) {
-    if (ops_[o].is_empty()) continue;  // `none`: zeros, whatever its weight
-    if (w[o] == 0.0) {
+    if (w[o] == 0.0) {  // `none` too: xautodl adds every unchosen hard weight
       zero_weight.push_back(o);
       continue;
     }
+    // `none` with a non-zero weight: zeros, whose product with the weight has no gradient.
+    if (ops_[o].is_empty()) continue;
     torch::Tensor term = weights[o] * ops_[o].forward(routed);
     sum = sum.defined() ? sum + term : term;
   }

@@ -130,30 +130,31 @@ TEST(MixedOp, ZeroWeightOpsWithoutGradientDoNotRun) {
 TEST(MixedOp, HardSampleRunsOneOpAndItsGradientReachesEveryAlpha) {
   torch::manual_seed(4);
   std::vector<std::shared_ptr<ProbeLog>> logs;
-  std::vector<torch::nn::AnyModule> ops;
+  std::vector<torch::nn::AnyModule> ops = {make_nb201_op(Nb201Op::kNone, 4)};
   for (double scale : {1.0, 2.0, 3.0}) {
     logs.push_back(std::make_shared<ProbeLog>());
     ops.emplace_back(Probe(logs.back(), scale));
   }
   MixedOp mixed(ops, MixedOpOptions(4));
   const torch::Tensor x = torch::randn({2, 4, 8, 8});
-  const torch::Tensor alpha = torch::randn({3}, torch::requires_grad());
+  const torch::Tensor alpha = torch::randn({4}, torch::requires_grad());
   const torch::Tensor soft = torch::softmax(alpha, 0);
   const torch::Tensor hard =
-      torch::one_hot(torch::tensor(1), 3).to(torch::kFloat) - soft.detach() + soft;
+      torch::one_hot(torch::tensor(2), 4).to(torch::kFloat) - soft.detach() + soft;
   const torch::Tensor y = mixed->forward(x, hard);
   EXPECT_EQ(logs[0]->calls + logs[1]->calls + logs[2]->calls, 1);
-  EXPECT_EQ(logs[1]->calls, 1);
+  EXPECT_EQ(logs[1]->calls, 1);  // the op of scale 2
   (y * y).sum().backward();
   const torch::Tensor grad = alpha.grad().clone();
   EXPECT_TRUE((grad != 0).all().item<bool>()) << grad;
 
-  // xautodl's GDAS cell: the chosen op times its weight, plus the other hard weights (zeros).
+  // xautodl's GDAS cell: the chosen op times its weight, plus the other hard weights (zeros),
+  // `none`'s included.
   const torch::Tensor alpha2 = alpha.detach().clone().requires_grad_(true);
   const torch::Tensor soft2 = torch::softmax(alpha2, 0);
   const torch::Tensor hard2 =
-      torch::one_hot(torch::tensor(1), 3).to(torch::kFloat) - soft2.detach() + soft2;
-  const torch::Tensor y2 = 2.0 * x * hard2[1] + hard2[0] + hard2[2];
+      torch::one_hot(torch::tensor(2), 4).to(torch::kFloat) - soft2.detach() + soft2;
+  const torch::Tensor y2 = 2.0 * x * hard2[2] + hard2[0] + hard2[1] + hard2[3];
   (y2 * y2).sum().backward();
   EXPECT_TRUE(torch::allclose(y, y2));
   EXPECT_TRUE(torch::allclose(grad, alpha2.grad(), 1e-5, 1e-7));

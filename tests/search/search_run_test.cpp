@@ -145,6 +145,32 @@ TEST(SearcherRun, AKilledRunResumesFromItsLastEpochExactly) {
   EXPECT_THROW(run_search(*resumed, data, options), Error);
 }
 
+TEST(SearcherRun, ATinyDartsSearchLearnsBeyondChance) {
+  torch::set_num_threads(1);
+  torch::manual_seed(1);
+  // Four classes told apart by brightness: class c < 3 brightens channel c, class 3 darkens all.
+  const std::int64_t n = 96;
+  const torch::Tensor labels = torch::arange(n, torch::kLong) % 4;
+  torch::Tensor images = torch::randn({n, 3, 8, 8});
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::int64_t c = labels[i].item<std::int64_t>();
+    if (c < 3) {
+      images[i][c] += 1.5;
+    } else {
+      images[i] -= 1.0;
+    }
+  }
+  auto searcher = make_searcher("darts", tiny_search_config());
+  SearchRunOptions options;
+  options.epochs = 5;
+  options.batch_size = 8;
+  const SearchRunResult result = run_search(*searcher, {images, labels}, options);
+  // Chance is 25%; measured 98% / 90% in the last epoch.
+  EXPECT_GT(result.epochs.back().train_accuracy, 70.0);
+  EXPECT_GT(result.epochs.back().valid_accuracy, 60.0);
+  EXPECT_LT(result.epochs.back().alpha_entropy, result.epochs.front().alpha_entropy);
+}
+
 TEST(SearcherRun, RejectsMalformedData) {
   auto searcher = make_searcher("darts", tiny_search_config());
   SearchRunOptions options;
