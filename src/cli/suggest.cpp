@@ -177,7 +177,7 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
   const nlohmann::json limit_params = std::isfinite(options.max_params)
                                           ? nlohmann::json(options.max_params)
                                           : nlohmann::json(nullptr);
-  const nlohmann::json output = {
+  nlohmann::json output = {
       {"data", pool.source},
       {"split", pool.split},
       {"classes", pool.num_classes()},
@@ -219,7 +219,20 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
         {"naswot", result.naswot_s},
         {"total", total_s}}},
   };
+  const PredictorOptions& predictor = model.predictor->options;
+  const double residual = options.residual_weight.value_or(predictor.residual_weight());
+  output["ranking"] = predictor.prior()
+                          ? nlohmann::json{{"prior", true}, {"residual_weight", residual}}
+                          : nlohmann::json{{"prior", false}};
   std::ostringstream blend_note;
+  if (predictor.prior()) {
+    blend_note << "ranking:    prior(cell) + " << residual << " x dataset term"
+               << (residual == 0 ? " (the dataset shapes the candidates, not their order; "
+                                   "'predicted acc.' is a ranking score on the meta-database's "
+                                   "scale, not a calibrated accuracy for these images)"
+                                 : "")
+               << "\n";
+  }
   if (options.naswot_weight > 0) {
     blend_note << "ranking:    predictor blended with NASWOT (weight " << options.naswot_weight
                << ") over the top " << options.naswot_top << " classes\n";

@@ -196,6 +196,13 @@ TEST_F(SuggestCommand, FindsTheDefaultModelThroughTheEnvironment) {
   EXPECT_EQ(test::count_lines(missing.err), 1) << missing.err;
 }
 
+// The JSON says how the ranking was made; a model without a prior refuses --residual-weight.
+TEST_F(SuggestCommand, ReportsTheRankingAndRefusesAResidualWeightWithoutAPrior) {
+  EXPECT_EQ((*top20_)["ranking"], (nlohmann::json{{"prior", false}}));
+  expect_bad_input(with(base_args(), {"--residual-weight", "0.5"}), "--residual-weight",
+                   "suggest_residual_no_prior");
+}
+
 TEST_F(SuggestCommand, RefusesBadInputWithOneLine) {
   const std::string missing_model = (*root_ / "no_such_model").string();
   expect_bad_input({"suggest", "--data", images(), "--model", missing_model}, missing_model,
