@@ -13,9 +13,11 @@
 #include <vector>
 
 #include "d2a/nn/nb201_network.h"
+#include "d2a/train/allocator.h"
 #include "d2a/train/trainer.h"
 
 int main(int argc, char** argv) {
+  d2a::keep_freed_memory_for_reuse();  // as d2a itself does (src/main.cpp)
   std::vector<std::string> cells;
   std::string profile;  // chrome-trace file of the timed steps (tools/bench/compare_profiles.py)
   int channels = 8, cells_per_stage = 1, size = 16, in_channels = 3, classes = 10, batch = 128,
