@@ -4,10 +4,12 @@
 #include "d2a/cli/common.h"
 #include "d2a/error.h"
 #include "d2a/train/allocator.h"
+#include "d2a/train/tensor_memory.h"
 #include "d2a/version.h"
 
 int main(int argc, char** argv) {
   d2a::keep_freed_memory_for_reuse();  // training steps reuse their memory (see allocator.h)
+  d2a::count_cpu_tensor_memory();       // peak tensor memory in search reports
   CLI::App app{
       "d2a: suggests a neural-network cell for a new image dataset in seconds (MetaD2A), "
       "builds the meta-databases it learns from, and falls back to differentiable search."};

@@ -249,11 +249,16 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
       },
       [&](const SearchEpochReport& r) {
         if (common.json) return;
+        const std::string memory =
+            r.peak_tensor_bytes < 0
+                ? std::string()
+                : "  tensors " + std::to_string(r.peak_tensor_bytes >> 20) + " MB";
         std::fprintf(stderr,
                      "epoch %d/%d  train loss %.3f acc %.1f%%  valid loss %.3f acc %.1f%%  "
-                     "entropy %.3f  %.0f s\n  genotype %s\n",
+                     "entropy %.3f  %.0f s%s\n  genotype %s\n",
                      r.epoch + 1, r.epochs, r.train_loss, r.train_accuracy, r.valid_loss,
-                     r.valid_accuracy, r.alpha_entropy, r.seconds, r.genotype.c_str());
+                     r.valid_accuracy, r.alpha_entropy, r.seconds, memory.c_str(),
+                     r.genotype.c_str());
       });
   progress.finish();
 
@@ -268,6 +273,7 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
                       {"train_accuracy", r.train_accuracy}, {"valid_loss", r.valid_loss},
                       {"valid_accuracy", r.valid_accuracy}, {"alpha_entropy", r.alpha_entropy},
                       {"genotype", r.genotype}, {"seconds", r.seconds}});
+    if (r.peak_tensor_bytes >= 0) epochs.back()["peak_tensor_mb"] = r.peak_tensor_bytes / 1048576.0;
   }
   nlohmann::json summary = {{"method", args.method},
                             {"space", args.space},

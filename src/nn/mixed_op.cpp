@@ -76,7 +76,16 @@ torch::Tensor MixedOpImpl::forward(const torch::Tensor& x, const torch::Tensor& 
   // ceil mode: the same output size as the strided ops on odd inputs (equal on even ones).
   if (stride == 2) bypass = torch::max_pool2d(bypass, {2, 2}, {2, 2}, {0, 0}, {1, 1}, true);
   if (edge_scale.defined()) bypass = edge_scale * bypass;
-  return d2a::channel_shuffle(torch::cat({sum, bypass}, 1), k);
+  // channel_shuffle(cat({sum, bypass}, 1), k) written by one copy instead of two: seen as
+  // [B, k, C/k, H, W] the concatenation holds `sum` in group 0 and `bypass` in groups 1..k-1,
+  // and the shuffle swaps the group and channel axes; concatenating along a new axis after the
+  // channels writes that swapped layout directly (output channel j * k + g = group g's j-th).
+  const std::int64_t b = sum.size(0), per_group = x.size(1) / k;
+  const std::int64_t height = sum.size(2), width = sum.size(3);
+  return torch::cat({sum.view({b, per_group, 1, height, width}),
+                     bypass.view({b, k - 1, per_group, height, width}).transpose(1, 2)},
+                    2)
+      .view({b, k * per_group, height, width});
 }
 
 torch::Tensor channel_shuffle(const torch::Tensor& x, std::int64_t groups) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "d2a/error.h"
+#include "d2a/train/tensor_memory.h"
 
 namespace d2a {
 namespace {
@@ -186,8 +187,10 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
   const std::int64_t batch = std::min<std::int64_t>(options.batch_size, smaller);
   const int steps = static_cast<int>(smaller / batch);
 
+  const bool count_memory = device.is_cpu() && counting_cpu_tensor_memory();
   for (int epoch = result.first_epoch; epoch < options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
+    if (count_memory) reset_peak_cpu_tensor_bytes();
     searcher.new_epoch(epoch, options.epochs);
     torch::Tensor orders[2];
     for (int h = 0; h < 2; ++h) {
@@ -222,6 +225,7 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
     report.alpha_entropy = mean_entropy(searcher.op_weights());
     report.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (count_memory) report.peak_tensor_bytes = peak_cpu_tensor_bytes();
     // History first: a run killed between the two redoes this epoch and rewrites its rows.
     if (!options.history_csv.empty()) append_history(searcher, options.history_csv, epoch);
     if (!options.checkpoint.empty()) {
