@@ -160,7 +160,7 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
         {"rank", i + 1},
         {"arch", s.cell.str()},
         {"predicted_accuracy", s.predicted_accuracy},
-        {"predicted_accuracy_std", s.score_std * model.accuracy_std},
+        {"predicted_accuracy_std", s.predicted_accuracy_std},
         {"score", s.score},
         {"score_std", s.score_std},
         {"mflops", s.cost.flops / 1e6},
@@ -227,11 +227,14 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
   std::ostringstream blend_note;
   if (predictor.prior()) {
     blend_note << "ranking:    prior(cell) + " << residual << " x dataset term"
-               << (residual == 0 ? " (the dataset shapes the candidates, not their order; "
-                                   "'predicted acc.' is a ranking score on the meta-database's "
-                                   "scale, not a calibrated accuracy for these images)"
-                                 : "")
-               << "\n";
+               << (residual == 0 ? " (the dataset shapes the candidates, not their order)" : "")
+               << "\n"
+               << "est. acc.:  the predictor's estimate with the dataset term at full weight, "
+                  "for a task like the meta-database's (its size and training budget) drawn from "
+                  "these images; its records: "
+               << std::fixed << std::setprecision(1) << model.accuracy_mean << " +- "
+               << model.accuracy_std << " %. +- is over draws\n"
+               << std::defaultfloat;
   }
   if (options.naswot_weight > 0) {
     blend_note << "ranking:    predictor blended with NASWOT (weight " << options.naswot_weight
@@ -252,12 +255,12 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
         << "cost:       NAS-Bench-201 network C=16 N=5 at " << options.cost_network.image_size
         << "x" << options.cost_network.image_size << ", " << options.cost_network.num_classes
         << " classes\n"
-        << blend_note.str() << "\nrank  predicted acc.     MFLOPs  M params  class  cell\n";
+        << blend_note.str() << "\nrank   score      est. acc.     MFLOPs  M params  class  cell\n";
     for (std::size_t i = 0; i < shown; ++i) {
       const ScoredCell& s = result.ranked[i];
       out << std::left << std::setw(4) << i + 1 << std::right << std::fixed << std::setprecision(2)
-          << std::setw(8) << s.predicted_accuracy << " +- " << std::setw(5)
-          << s.score_std * model.accuracy_std << std::setw(11) << s.cost.flops / 1e6
+          << std::setw(7) << s.score << std::setw(9) << s.predicted_accuracy << " +- "
+          << std::setw(5) << s.predicted_accuracy_std << std::setw(11) << s.cost.flops / 1e6
           << std::setw(10) << s.cost.params / 1e6 << std::setw(7) << s.equivalence_class << "  "
           << s.cell.str() << "\n";
     }

@@ -244,23 +244,33 @@ SuggestResult suggest_cells(const MetaModel& model, const ImageSet& pool,
   // 5. The predictor: embed every candidate once, score it against each draw, average.
   if (!result.scored.empty()) {
     Predictor predictor = model.predictor;
-    if (options.residual_weight) predictor->options.residual_weight(*options.residual_weight);
+    const double weight = options.residual_weight.value_or(predictor->options.residual_weight());
     std::vector<Nb201Cell> cells;
     for (const auto& s : result.scored) cells.push_back(s.cell);
     const torch::Tensor embeddings = embed_in_chunks(predictor, cells_to_op_codes(cells));
     const torch::Tensor datasets = predictor->encode_dataset(features);  // [draws, Ds]
-    std::vector<torch::Tensor> per_draw;
+    // Per draw: the ranking score (prior + W x residual) and the estimate (prior + residual).
+    const bool has_prior = predictor->options.prior();
+    const torch::Tensor prior = has_prior ? predictor->prior_score(embeddings) : torch::Tensor();
+    std::vector<torch::Tensor> per_draw, estimates;
     for (int64_t d = 0; d < datasets.size(0); ++d) {
-      per_draw.push_back(predictor->score(embeddings, datasets.slice(0, d, d + 1)));
+      const torch::Tensor residual = predictor->residual(embeddings, datasets.slice(0, d, d + 1));
+      per_draw.push_back(has_prior ? prior + weight * residual : residual);
+      estimates.push_back(has_prior ? prior + residual : residual);
     }
-    const torch::Tensor scores = torch::stack(per_draw).to(torch::kFloat64);  // [draws, M]
-    const torch::Tensor mean = scores.mean(0).contiguous();
-    const torch::Tensor spread = scores.std(0, /*unbiased=*/false).contiguous();
+    const auto mean_and_spread = [](const std::vector<torch::Tensor>& draws) {
+      const torch::Tensor t = torch::stack(draws).to(torch::kFloat64);  // [draws, M]
+      return std::make_pair(t.mean(0).contiguous(), t.std(0, /*unbiased=*/false).contiguous());
+    };
+    const auto [mean, spread] = mean_and_spread(per_draw);
+    const auto [estimate, estimate_spread] = mean_and_spread(estimates);
     for (std::size_t i = 0; i < result.scored.size(); ++i) {
       ScoredCell& s = result.scored[i];
-      s.score = mean[static_cast<int64_t>(i)].item<double>();
-      s.score_std = spread[static_cast<int64_t>(i)].item<double>();
-      s.predicted_accuracy = s.score * model.accuracy_std + model.accuracy_mean;
+      const auto m = static_cast<int64_t>(i);
+      s.score = mean[m].item<double>();
+      s.score_std = spread[m].item<double>();
+      s.predicted_accuracy = estimate[m].item<double>() * model.accuracy_std + model.accuracy_mean;
+      s.predicted_accuracy_std = estimate_spread[m].item<double>() * model.accuracy_std;
     }
   }
 

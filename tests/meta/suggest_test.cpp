@@ -95,6 +95,40 @@ TEST(SuggestCells, ScoresDoNotDependOnHowManyCellsAreScoredTogether) {
   }
 }
 
+TEST(SuggestCells, WithAPriorRanksByPriorPlusWeightedResidualAndEstimatesWithTheFullResidual) {
+  const MetaModel model = test::tiny_meta_model(3, /*prior=*/true);
+  SuggestOptions options;
+  options.whole_space = true;
+  options.draws = 2;
+  options.residual_weight = 0.0;
+  const ImageSet pool_a = tiny_pool(3, 6);
+  const ImageSet pool_b = tiny_pool(4, 6);
+  const SuggestResult a = suggest_cells(model, pool_a, options);
+  const SuggestResult b = suggest_cells(model, pool_b, options);
+  ASSERT_EQ(a.scored.size(), b.scored.size());
+  double estimate_gap = 0;
+  for (std::size_t i = 0; i < a.scored.size(); ++i) {
+    // Weight 0: the ranking score is the prior alone, the same for any dataset ...
+    EXPECT_NEAR(a.scored[i].score, b.scored[i].score, 1e-6);
+    EXPECT_EQ(a.scored[i].score_std, 0.0);
+    estimate_gap = std::max(estimate_gap, std::abs(a.scored[i].predicted_accuracy -
+                                                   b.scored[i].predicted_accuracy));
+  }
+  // ... while the accuracy estimate keeps the dataset term, so it differs between datasets.
+  EXPECT_GT(estimate_gap, 1e-3);
+  // Weight 1: ranking score and estimate are the same quantity.
+  options.residual_weight = 1.0;
+  const SuggestResult full = suggest_cells(model, pool_a, options);
+  for (const ScoredCell& s : full.scored) {
+    EXPECT_NEAR(s.predicted_accuracy, s.score * 10 + 70, 1e-6);
+    EXPECT_NEAR(s.predicted_accuracy_std, s.score_std * 10, 1e-6);
+  }
+  // The estimate does not depend on the ranking weight.
+  for (std::size_t i = 0; i < a.scored.size(); ++i) {
+    EXPECT_NEAR(a.scored[i].predicted_accuracy, full.scored[i].predicted_accuracy, 1e-6);
+  }
+}
+
 TEST(SuggestCells, RefusesOneClassAndBadOptions) {
   const MetaModel model = test::tiny_meta_model();
   EXPECT_THROW(suggest_cells(model, tiny_pool(1, 6), {}), Error);

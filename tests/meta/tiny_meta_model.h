@@ -18,7 +18,7 @@ namespace d2a::test {
 
 inline constexpr int kTinyFeatureDim = 16;
 
-inline MetaModel tiny_meta_model(std::uint64_t seed = 3) {
+inline MetaModel tiny_meta_model(std::uint64_t seed = 3, bool prior = false) {
   torch::manual_seed(seed);
   MetaModel model{FeatureExtractor::random_cnn(kTinyFeatureDim, seed)};
   GeneratorOptions generator_options(kTinyFeatureDim);
@@ -29,6 +29,7 @@ inline MetaModel tiny_meta_model(std::uint64_t seed = 3) {
   predictor_options.set_encoder().hidden_dim(16).output_dim(16);
   predictor_options.graph_encoder().hidden_dim(32).output_dim(16);
   predictor_options.mlp_hidden(32);
+  predictor_options.prior(prior);
   model.predictor = Predictor(predictor_options);
   model.generator->eval();
   model.predictor->eval();

@@ -5,6 +5,12 @@ Prints, per op name, the summed wall time (ms) and call count in each trace, lar
 Nested ops (aten::conv2d > aten::convolution > ...) each keep their inclusive time, so a gap
 shows at every level it passes through; read the deepest one.
   compare_profiles.py CPP_TRACE PY_TRACE [--top N]
+
+Caution: LibTorch 1.13's legacy profiler distorts the C++ side at full size. With --profile the
+C++ benchmark's resident memory grew to 8.7 GB over 11 steps at C=16 N=5 32x32 (1.35 GB
+without), its page faults 7x and its system time 25x, and every kernel looked 2-8x slower than
+Python's; unprofiled, the same run was faster than Python's. Compare op counts and small
+configurations (C=8 N=1 16x16) only, and take speed from runs without --profile.
 """
 import argparse
 import collections

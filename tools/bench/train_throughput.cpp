@@ -19,7 +19,8 @@
 int main(int argc, char** argv) {
   d2a::keep_freed_memory_for_reuse();  // as d2a itself does (src/main.cpp)
   std::vector<std::string> cells;
-  std::string profile;  // chrome-trace file of the timed steps (tools/bench/compare_profiles.py)
+  // chrome-trace file of the timed steps (tools/bench/compare_profiles.py; read its caution)
+  std::string profile;
   int channels = 8, cells_per_stage = 1, size = 16, in_channels = 3, classes = 10, batch = 128,
       steps = 30, warmup = 5, threads = 2;
   for (int i = 1; i + 1 < argc; i += 2) {

@@ -57,9 +57,13 @@ struct ScoredCell {
   int equivalence_class = -1;
   bool disconnected = false;
   NetworkCost cost;
-  double score = 0;      // predictor output, mean over draws (standardised accuracy)
+  double score = 0;      // the ranking score: predictor output, mean over draws (standardised)
   double score_std = 0;  // its standard deviation over draws
-  double predicted_accuracy = 0;  // score * accuracy_std + accuracy_mean, percent
+  // The predictor's accuracy estimate for these images, percent, on the meta-database's scale
+  // (its records' training budget): prior + the full dataset term, mean and standard deviation
+  // over draws, whatever residual weight ranks. Without a prior term it is the score, unscaled.
+  double predicted_accuracy = 0;
+  double predicted_accuracy_std = 0;
   std::optional<double> naswot;   // log|det K|, for the classes re-ranked by the blend
   std::optional<double> blended;  // (1 - w) z(score) + w z(naswot), for the same classes
 };
