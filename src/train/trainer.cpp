@@ -12,6 +12,7 @@
 #include "d2a/data/tensor.h"
 #include "d2a/error.h"
 #include "d2a/train/augment.h"
+#include "d2a/train/layout.h"
 
 namespace d2a {
 namespace {
@@ -78,7 +79,7 @@ EvalResult evaluate(const TrainableNetwork& network, const TrainData& data, int 
   double loss_sum = 0;
   for (std::int64_t start = 0; start < n; start += batch_size) {
     const std::int64_t len = std::min<std::int64_t>(batch_size, n - start);
-    const torch::Tensor x = data.images.narrow(0, start, len).to(device);
+    const torch::Tensor x = to_training_layout(data.images.narrow(0, start, len).to(device), device);
     const torch::Tensor y = data.labels.narrow(0, start, len).to(device);
     const torch::Tensor logits = network.forward(x).logits;
     loss_sum += torch::cross_entropy_loss(logits, y, {}, at::Reduction::Sum).item<double>();
@@ -128,6 +129,7 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
   const TrainableNetwork net =
       build(static_cast<int>(train.images.size(1)), std::max(num_classes, 2));
   net.module->to(device);
+  use_training_layout(*net.module, device);
   result.num_parameters = net.num_parameters;
 
   const std::vector<torch::Tensor> parameters = net.module->parameters();
@@ -155,8 +157,8 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
       const std::int64_t first = b * recipe.batch_size;
       const std::int64_t len = std::min<std::int64_t>(recipe.batch_size, n - first);
       const torch::Tensor idx = perm.narrow(0, first, len);
-      const torch::Tensor x =
-          augment_batch(train.images.index_select(0, idx), recipe, rng).to(device);
+      const torch::Tensor x = to_training_layout(
+          augment_batch(train.images.index_select(0, idx), recipe, rng).to(device), device);
       const torch::Tensor y = train.labels.index_select(0, idx).to(device);
       const double lr = cosine_learning_rate(recipe, step, total_steps);
       for (auto& group : optimizer.param_groups()) {

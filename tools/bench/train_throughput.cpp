@@ -14,6 +14,7 @@
 
 #include "d2a/nn/nb201_network.h"
 #include "d2a/train/allocator.h"
+#include "d2a/train/layout.h"
 #include "d2a/train/trainer.h"
 
 int main(int argc, char** argv) {
@@ -21,6 +22,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> cells;
   // chrome-trace file of the timed steps (tools/bench/compare_profiles.py; read its caution)
   std::string profile;
+  // "channels-last" (what d2a's trainer does on CPU, train/layout.h) or "nchw" (PyTorch's default)
+  std::string layout = "channels-last";
   int channels = 8, cells_per_stage = 1, size = 16, in_channels = 3, classes = 10, batch = 128,
       steps = 30, warmup = 5, threads = 2;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -34,6 +37,7 @@ int main(int argc, char** argv) {
     else if (flag == "--steps") steps = std::stoi(value);
     else if (flag == "--threads") threads = std::stoi(value);
     else if (flag == "--profile") profile = value;
+    else if (flag == "--layout" && (value == "channels-last" || value == "nchw")) layout = value;
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;
@@ -41,7 +45,9 @@ int main(int argc, char** argv) {
   }
   torch::set_num_threads(threads);
   torch::manual_seed(0);
-  const auto x = torch::randn({batch, in_channels, size, size});
+  const bool channels_last = layout == "channels-last";
+  const auto x = channels_last ? d2a::to_training_layout(torch::randn({batch, in_channels, size, size}), torch::kCPU)
+                               : torch::randn({batch, in_channels, size, size});
   const auto y = torch::randint(0, classes, {batch}, torch::kLong);
   for (const auto& text : cells) {
     d2a::Nb201MacroConfig macro;
@@ -51,6 +57,7 @@ int main(int argc, char** argv) {
     macro.input_channels = in_channels;
     macro.num_classes = classes;
     d2a::Nb201Network net(d2a::Nb201NetworkOptions(d2a::Nb201Cell::parse(text), macro));
+    if (channels_last) d2a::use_training_layout(*net, torch::kCPU);
     const std::vector<torch::Tensor> params = net->parameters();
     torch::optim::SGD opt(params,
                           torch::optim::SGDOptions(0.1).momentum(0.9).nesterov(true).weight_decay(5e-4));
@@ -80,7 +87,8 @@ int main(int argc, char** argv) {
                                 {"channels", channels},
                                 {"cells", cells_per_stage},
                                 {"size", size},
-                                {"threads", threads}}
+                                {"threads", threads},
+                                {"layout", layout}}
                      .dump()
               << std::endl;
   }

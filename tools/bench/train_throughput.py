@@ -100,13 +100,20 @@ def main():
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--profile", help="chrome-trace file of the timed steps")
+    p.add_argument("--layout", choices=["nchw", "channels-last"], default="nchw",
+                   help="memory layout (default: PyTorch's, NCHW)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     x = torch.randn(args.batch, args.in_channels, args.size, args.size)
+    channels_last = args.layout == "channels-last"
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
     y = torch.randint(0, args.classes, (args.batch,))
     for cell in args.cell:
         net = Network(parse_cell(cell), args.channels, args.cells, args.in_channels, args.classes)
+        if channels_last:
+            net = net.to(memory_format=torch.channels_last)
         opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True,
                               weight_decay=5e-4)
         net.train()
@@ -128,7 +135,7 @@ def main():
         print(json.dumps({"impl": "python", "cell": cell, "images_per_second":
                           args.batch * args.steps / seconds, "steps": args.steps,
                           "batch": args.batch, "channels": args.channels, "cells": args.cells,
-                          "size": args.size, "threads": args.threads,
+                          "size": args.size, "threads": args.threads, "layout": args.layout,
                           "torch": torch.__version__}), flush=True)
 
 
