@@ -14,7 +14,6 @@
 #include "d2a/cli/common.h"
 #include "d2a/cli/model_location.h"
 #include "d2a/data/open_image_set.h"
-#include "d2a/data/tensor.h"
 #include "d2a/error.h"
 #include "d2a/meta/meta_model.h"
 #include "d2a/meta/suggest.h"
@@ -48,16 +47,6 @@ struct SearchArgs {
   bool no_plot = false;
   std::string config;  // JSON file of SearcherConfig fields (the rest keep their defaults)
 };
-
-// Images -> the tensors the search reads, normalised with the set's own channel statistics.
-TrainData search_tensors(const ImageSet& set, int image_size) {
-  const ChannelStats stats = channel_stats(set);
-  TensorSpec spec;
-  spec.height = spec.width = image_size;
-  spec.mean = stats.mean;
-  spec.std = stats.std;
-  return {images_to_tensor(set, spec), labels_to_tensor(set)};
-}
 
 // Warm start on NAS-Bench-201: the meta-model's top cells for these images set the initial
 // alphas to log(1 + count of op o on edge e among them). Initialising rather than restricting
@@ -214,7 +203,7 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
   config.input_channels = images.channels;
   config.num_classes = static_cast<std::int64_t>(images.num_classes());
   config.validate();
-  const TrainData data = search_tensors(images, args.image_size);
+  const TrainData data = make_train_data(images, args.image_size);
 
   const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
   std::unique_ptr<Searcher> searcher = make_searcher(args.method, config, device);

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <iostream>
 #include <random>
+#include <set>
+#include <tuple>
 
 #include "d2a/data/open_image_set.h"
 #include "d2a/data/task_sampler.h"
@@ -176,6 +178,11 @@ DbBuildSummary build_meta_database(const DbBuildOptions& o) {
   Progress progress("db build", static_cast<std::int64_t>(my_tasks.size()) * per_task, "records",
                     o.quiet);
 
+  // The records already in the file (a resumed build skips them), by what identifies one.
+  using RecordKey = std::tuple<std::int32_t, std::int32_t, std::uint8_t, std::int32_t>;
+  std::set<RecordKey> done;
+  for (const DbRecord& r : db.records()) done.insert({r.task, r.arch, r.budget, r.seed});
+
   for (int t : my_tasks) {
     const std::size_t s = static_cast<std::size_t>(t) % sources.size();
     const ImageSet& source = sources[s];
@@ -210,12 +217,7 @@ DbBuildSummary build_meta_database(const DbBuildOptions& o) {
       const int arch_pos = db.add_arch(cell);
       const auto record_seed =
           static_cast<std::int32_t>(splitmix64(task_seed ^ cell.dense_index()) & 0x7fffffff);
-      bool have = false;
-      for (const DbRecord& r : db.records()) {
-        have |= r.task == task_pos && r.arch == arch_pos && r.budget == budget_id &&
-                r.seed == record_seed;
-      }
-      if (have) {
+      if (done.count({task_pos, arch_pos, budget_id, record_seed}) > 0) {
         ++summary.records_skipped;
         progress.advance(1, id + " (resumed)");
         continue;
@@ -229,6 +231,7 @@ DbBuildSummary build_meta_database(const DbBuildOptions& o) {
       record.budget = budget_id;
       record.seed = record_seed;
       db.add_record(record);
+      done.insert({record.task, record.arch, record.budget, record.seed});
       db.save(o.out);
       ++summary.records_added;
       summary.train_seconds += result.train_seconds;

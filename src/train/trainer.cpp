@@ -49,15 +49,29 @@ std::int64_t num_batches(std::int64_t n, int batch_size) {
 
 }  // namespace
 
-TrainTestData make_train_test_data(const ImageSet& train, const ImageSet& test, int image_size) {
-  const ChannelStats stats = channel_stats(train);
+namespace {
+
+// image_size x image_size, the channels of `reference`, normalised by its per-channel statistics.
+TensorSpec normalising_spec(const ImageSet& reference, int image_size) {
+  const ChannelStats stats = channel_stats(reference);
   TensorSpec spec;
   spec.height = spec.width = image_size;
-  spec.channels = train.channels;
+  spec.channels = reference.channels;
   spec.mean = stats.mean;
   spec.std = stats.std;
+  return spec;
+}
+
+}  // namespace
+
+TrainTestData make_train_test_data(const ImageSet& train, const ImageSet& test, int image_size) {
+  const TensorSpec spec = normalising_spec(train, image_size);
   return {{images_to_tensor(train, spec), labels_to_tensor(train)},
           {images_to_tensor(test, spec), labels_to_tensor(test)}};
+}
+
+TrainData make_train_data(const ImageSet& set, int image_size) {
+  return {images_to_tensor(set, normalising_spec(set, image_size)), labels_to_tensor(set)};
 }
 
 void clear_gradients(const std::vector<torch::Tensor>& parameters) {

@@ -30,6 +30,10 @@ struct TrainTestData {
 };
 TrainTestData make_train_test_data(const ImageSet& train, const ImageSet& test, int image_size);
 
+// One image set as tensors, resized to image_size x image_size (channels kept) and normalised
+// with its own per-channel mean/std (a search splits it afterwards; see search_run.h).
+TrainData make_train_data(const ImageSet& set, int image_size);
+
 // Reported after every optimisation step.
 struct TrainProgress {
   int epoch = 0;  // 0-based
