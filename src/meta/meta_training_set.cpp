@@ -7,6 +7,7 @@
 #include <map>
 
 #include "d2a/data/task_sampler.h"
+#include "d2a/db/task_images.h"
 #include "d2a/error.h"
 #include "fnv1a.h"
 
@@ -71,28 +72,6 @@ torch::Tensor task_features(const DbTask& task, const FeatureExtractor& extracto
 
 }  // namespace
 
-ImageSet task_images(const DbTask& task, const std::string& split_name) {
-  const auto found = task.splits.find(split_name);
-  if (found == task.splits.end()) {
-    throw bad_input("task '" + task.id + "': no '" + split_name + "' split");
-  }
-  const TaskSplit& split = found->second;
-  if (split.images.empty() || split.per_class <= 0) {
-    throw bad_input("task '" + task.id + "': split '" + split_name + "' keeps no images");
-  }
-  ImageSet set;
-  set.pixels = split.images;
-  set.class_names = task.classes;
-  set.channels = split.channels;
-  set.height = split.height;
-  set.width = split.width;
-  set.source = task.source;
-  set.split = split.source_split;
-  for (std::size_t k = 0; k < task.classes.size(); ++k) {
-    set.labels.insert(set.labels.end(), split.per_class, static_cast<std::int32_t>(k));
-  }
-  return set;
-}
 
 void add_database(MetaTrainingSet& set, const MetaDatabase& db, const std::string& name,
                   const FeatureExtractor& extractor, const std::string& cache_dir,

@@ -12,6 +12,7 @@
 #include "d2a/data/open_image_set.h"
 #include "d2a/data/task_sampler.h"
 #include "d2a/db/meta_database.h"
+#include "d2a/db/task_images.h"
 #include "d2a/error.h"
 #include "d2a/progress.h"
 #include "d2a/space/nb201_graph.h"
@@ -81,24 +82,6 @@ DbBudget to_db_budget(const Budget& budget, std::uint8_t id) {
   return b;
 }
 
-// A task split as the database stores it: [classes, per_class, H, W, C], class-major.
-TaskSplit to_task_split(const ImageSet& set, int classes, const std::string& source_split) {
-  TaskSplit split;
-  split.source_split = source_split;
-  split.per_class = static_cast<std::int32_t>(set.size() / classes);
-  split.height = set.height;
-  split.width = set.width;
-  split.channels = set.channels;
-  split.images.reserve(set.pixels.size());
-  for (int c = 0; c < classes; ++c) {
-    for (std::size_t i = 0; i < set.size(); ++i) {
-      if (set.labels[i] == c) {
-        split.images.insert(split.images.end(), set.image(i), set.image(i) + set.image_bytes());
-      }
-    }
-  }
-  return split;
-}
 
 DbTask to_db_task(const std::string& id, const std::string& source, const Task& task, int classes) {
   DbTask t;

@@ -37,9 +37,6 @@ struct MetaTrainingSet {
   std::vector<std::string> databases;
 };
 
-// The split `split` of a task as an ImageSet (label = class position). Throws d2a::Error (bad
-// input) naming the task when the split is missing or holds no images.
-ImageSet task_images(const DbTask& task, const std::string& split);
 
 // Adds every task of `db` that has records (and the records, runs of the same task and cell
 // averaged) to `set`, extracting the "train" split's features with `extractor`. A task that
