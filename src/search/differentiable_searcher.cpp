@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "d2a/error.h"
+#include "d2a/train/layout.h"
 
 namespace d2a::detail {
 namespace {
@@ -49,6 +50,7 @@ void DifferentiableSearcher::build(const SupernetOptions& options, double weight
                                    double arch_lr) {
   supernet_ = make_supernet(config_.space, options);
   supernet_->to(device_);
+  use_training_layout(*supernet_, device_);  // channels-last on CPU, before the optimisers
   supernet_->train();
   base_weights_lr_ = weights_lr;
   weights_lr_ = weights_lr;
@@ -118,8 +120,8 @@ double DifferentiableSearcher::cosine_lr(int position, int length) const {
 }
 
 SearchStepStats DifferentiableSearcher::step(const Batch& train, const Batch& valid) {
-  const Batch t{train.images.to(device_), train.labels.to(device_)};
-  const Batch v{valid.images.to(device_), valid.labels.to(device_)};
+  const Batch t{to_training_layout(train.images.to(device_), device_), train.labels.to(device_)};
+  const Batch v{to_training_layout(valid.images.to(device_), device_), valid.labels.to(device_)};
   SearchStepStats stats;
   supernet_->train();
   const bool arch = !arch_frozen();
