@@ -1,9 +1,10 @@
 #pragma once
-// The memory layout d2a trains in. On CPU, channels-last (NHWC): oneDNN's convolutions then run
-// on the tensors as they are, where with PyTorch's default NCHW each convolution reorders its
-// input and output to a blocked layout and back. Measured on this project's 2-core machine (the
-// NB201 network, all-conv3x3 cell, batch 128, 2 threads): +30-45% images/s at C=8 N=1 16x16 and at
-// C=16 N=5 32x32. Other devices keep the default layout.
+// The memory layout d2a trains in (train_network, evaluate, and the searchers' supernets). On
+// CPU, channels-last (NHWC): oneDNN's convolutions then run on the tensors as they are, where
+// with PyTorch's default NCHW each convolution reorders its input and output to a blocked layout
+// and back. Measured on this project's 2-core machine (the NB201 network, all-conv3x3 cell,
+// batch 128, 2 threads): +30-45% images/s at C=8 N=1 16x16 and at C=16 N=5 32x32. Other devices
+// keep the default layout.
 #include <torch/torch.h>
 
 namespace d2a {
