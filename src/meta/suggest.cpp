@@ -243,7 +243,7 @@ SuggestResult suggest_cells(const MetaModel& model, const ImageSet& pool,
 
   // 5. The predictor: embed every candidate once, score it against each draw, average.
   if (!result.scored.empty()) {
-    Predictor predictor = model.predictor;
+    Predictor predictor = model.predictor;  // a handle: its forward methods are not const
     const double weight = options.residual_weight.value_or(predictor->options.residual_weight());
     std::vector<Nb201Cell> cells;
     for (const auto& s : result.scored) cells.push_back(s.cell);

@@ -82,7 +82,6 @@ DbBudget to_db_budget(const Budget& budget, std::uint8_t id) {
   return b;
 }
 
-
 DbTask to_db_task(const std::string& id, const std::string& source, const Task& task, int classes) {
   DbTask t;
   t.id = id;

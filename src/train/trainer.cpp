@@ -47,10 +47,6 @@ std::int64_t num_batches(std::int64_t n, int batch_size) {
   return (n + batch_size - 1) / batch_size;
 }
 
-}  // namespace
-
-namespace {
-
 // image_size x image_size, the channels of `reference`, normalised by its per-channel statistics.
 TensorSpec normalising_spec(const ImageSet& reference, int image_size) {
   const ChannelStats stats = channel_stats(reference);
