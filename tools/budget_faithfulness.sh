@@ -17,10 +17,8 @@ for budget in cpu-fast cpu-fast-4x; do
     --min-classes 10 --max-classes 10 --seed "$seed" --threads 1 --json > "$dir/$budget.json" &
 done
 wait
-dpkg-query -W -f='${Status}' python3-h5py 2>/dev/null | grep -q "install ok installed" || {
-  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-h5py >&2
-}
+source tools/packages.sh
+ensure_packages python3-h5py python3-numpy
 /usr/bin/python3 - "$dir/cpu-fast.h5" "$dir/cpu-fast-4x.h5" <<'PY'
 import sys, h5py, numpy as np
 def load(path):

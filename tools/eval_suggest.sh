@@ -49,14 +49,8 @@ mkdir -p "$work" "$(dirname "$out")"
 
 [[ -x $d2a ]] || { echo "eval_suggest: $d2a not built (run tools/setup.sh)" >&2; exit 1; }
 # The tool's own Debian packages: GNU time for peak memory, numpy for the statistics.
-missing=()
-for p in time python3-numpy; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
-fi
+source "$root/tools/packages.sh"
+ensure_packages time python3-numpy
 bench="$shared/data/nb201/nb201_test_acc_200ep.csv"
 proxies="$shared/data/nb201/nb201_zero_cost_proxies_cifar10.csv"
 tarball="$shared/data/images/cifar10-jpeg.tar.gz"

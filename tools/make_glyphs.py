@@ -33,16 +33,21 @@ SCRIPTS = {
     "hebrew": [chr(c) for c in range(0x5D0, 0x5EB) if c not in (0x5DA, 0x5DD, 0x5DF, 0x5E3, 0x5E5)],
     "devanagari": [chr(c) for c in range(0x915, 0x93A)],
     "thai": [chr(c) for c in range(0xE01, 0xE2F)],
+    # The 28 letters in their isolated forms, plus teh marbuta and alef maksura.
+    "arabic": [chr(c) for c in range(0x627, 0x63B)] + [chr(c) for c in range(0x641, 0x64B)],
     "ethiopic": [chr(c) for c in range(0x1200, 0x1248, 8)],
     "cherokee": [chr(c) for c in range(0x13A0, 0x13C8)],
     "math": list("+-×÷=≠<>≤≥∑∏∫√∞∂∇∈∉∩∪⊂⊃∀∃¬∧∨⊕⊗"),
 }
 # Debian font folders scanned (fonts-noto-core, -dejavu, -liberation2, -freefont, -urw-base35,
-# -texgyre, -croscore, -crosextra-*, -linuxlibertine, -ebgaramond, -cantarell).
+# -texgyre, -croscore, -crosextra-*, -linuxlibertine, -ebgaramond, -cantarell, and the Arabic
+# families of -kacst, -kacst-one, -arabeyes, -farsiweb, -hosny-amiri, -hosny-thabit,
+# -sil-scheherazade, -sil-lateef, -sil-harmattan).
 FONT_DIRS = ["/usr/share/fonts/truetype", "/usr/share/fonts/opentype"]
 SIZE = 32
-# Fonts that map letters to pictures or to another alphabet (URW's Symbol and Dingbats clones).
-EXCLUDED_FAMILIES = ("Standard Symbols", "D050000L", "Dingbats", "Symbol")
+# Fonts that map letters to pictures or to another alphabet (URW's Symbol and Dingbats clones),
+# and the colour emoji font (a bitmap font of one size, whose digits are emoji).
+EXCLUDED_FAMILIES = ("Standard Symbols", "D050000L", "Dingbats", "Symbol", "Color Emoji")
 
 
 def font_files():

@@ -1,6 +1,7 @@
 // d2a db build: train sampled cells on sampled tasks and record their accuracies.
 #include <fstream>
 
+#include "d2a/cli/budget_options.h"
 #include "d2a/cli/common.h"
 #include "d2a/error.h"
 #include "d2a/train/budget.h"
@@ -54,7 +55,8 @@ void add_db_build(CLI::App* db, Action& action) {
   command->footer(
       "Task t draws K classes (uniform in [--min-classes, --max-classes]) from source "
       "t mod (number of --data), then the budget's images per class for training and testing "
-      "(both from the source's train split, disjoint), and --archs-per-task cells uniformly over "
+      "(both from the source's train split, disjoint; or the test images from its test split with "
+      "--test-split test), and --archs-per-task cells uniformly over "
       "the 6,466 equivalence classes. Every (task, cell) pair is trained under the budget and "
       "its test accuracy appended. The file is rewritten atomically after every record: kill "
       "the build at any moment and run the same command with --resume to continue. "
@@ -77,15 +79,14 @@ void add_db_build(CLI::App* db, Action& action) {
       ->capture_default_str();
   command->add_option("--max-classes", o->max_classes, "Most classes per task")
       ->capture_default_str();
-  command->add_option("--budget", o->budget, "Training budget")
-      ->check(CLI::IsMember(budget_names()))
+  add_budget_options(command, o->budget, "Training budget (default cpu-fast)", o->overrides);
+  command
+      ->add_option("--test-split", o->test_split,
+                   "Draw the test images from the source's 'train' split (disjoint from the "
+                   "training images) or its own 'test' split (unseen typefaces, themes, "
+                   "pictures; --test-per-class 0 takes as many as the smallest chosen class has)")
+      ->check(CLI::IsMember({"train", "test"}))
       ->capture_default_str();
-  command->add_option("--epochs", o->epochs,
-                      "Train this many epochs instead of the budget's "
-                      "(stored as budget <name>-<E>ep)");
-  command->add_flag("--no-flip", o->no_flip,
-                    "No horizontal flips (glyphs, digits); stored as "
-                    "budget <name>-noflip");
   command->add_option("--shard", *shard, "Build shard I of N (0-based)")->capture_default_str();
   command->add_flag("--resume", o->resume, "Continue an existing --out");
   set_action(

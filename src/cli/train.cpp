@@ -5,6 +5,7 @@
 #include <cctype>
 #include <optional>
 
+#include "d2a/cli/budget_options.h"
 #include "d2a/cli/common.h"
 #include "d2a/data/open_image_set.h"
 #include "d2a/error.h"
@@ -51,43 +52,16 @@ struct TrainCommandOptions {
   std::string data;
   std::string arch;
   std::string budget;  // empty: the default of the arch's space
-  int epochs = 0;
-  int channels = 0;
-  int cells = 0;
-  int image_size = 0;
-  int train_per_class = -1;
-  int test_per_class = -1;
-  bool no_flip = false;
+  BudgetOverrides overrides;
   std::string export_path;
 };
 
-// The budget with the user's overrides; any override renames it so that no result is reported
-// under a recipe it did not follow.
 Budget effective_budget(const TrainCommandOptions& o, const TrainArch& arch) {
   const bool darts = arch.genotype.has_value();
-  Budget b = find_budget(!o.budget.empty() ? o.budget
-                                           : darts ? kDartsDefaultBudget : kNb201DefaultBudget);
-  std::vector<std::string> changes;
-  auto override = [&](int value, int& field, const char* label) {
-    field = value;
-    changes.push_back(std::string(label) + "=" + std::to_string(value));
-  };
-  if (o.epochs > 0) override(o.epochs, b.recipe.epochs, "epochs");
-  if (o.channels > 0) override(o.channels, b.channels, "C");
-  if (o.cells > 0) override(o.cells, b.cells_per_stage, darts ? "layers" : "N");
-  if (o.image_size > 0) override(o.image_size, b.image_size, "size");
-  if (o.train_per_class >= 0) override(o.train_per_class, b.train_per_class, "train/class");
-  if (o.test_per_class >= 0) override(o.test_per_class, b.test_per_class, "test/class");
-  if (o.no_flip) {
-    b.recipe.horizontal_flip = false;
-    changes.push_back("noflip");
-  }
-  if (!changes.empty()) {
-    std::string joined;
-    for (const auto& c : changes) joined += (joined.empty() ? "" : ",") + c;
-    b.name += "[" + joined + "]";
-  }
-  b.validate();
+  Budget b = apply_overrides(find_budget(!o.budget.empty() ? o.budget
+                                         : darts ? kDartsDefaultBudget
+                                                 : kNb201DefaultBudget),
+                             o.overrides, darts);
   if (arch.cell) check_nb201_budget(b);
   return b;
 }
@@ -146,27 +120,10 @@ void add_train_command(CLI::App& app, Action& action) {
                    "Cell string |op~0|+|op~0|op~1|+|op~0|op~1|op~2|, a DARTS genotype "
                    "Genotype(normal=[...], ...), or DARTS_V2 / PC_DARTS")
       ->required();
-  command
-      ->add_option("--budget", o->budget,
-                   std::string("Training budget (default ") + kNb201DefaultBudget +
-                       " for a cell, " + kDartsDefaultBudget + " for a DARTS genotype)")
-      ->check(CLI::IsMember(budget_names()));
-  command->add_option("--epochs", o->epochs, "Override the budget's epochs")
-      ->check(CLI::PositiveNumber);
-  command->add_option("--channels", o->channels, "Override C")->check(CLI::PositiveNumber);
-  command->add_option("--cells", o->cells, "Override N (cells per stage; DARTS: cells in total)")
-      ->check(CLI::PositiveNumber);
-  command->add_option("--image-size", o->image_size, "Override the image side")
-      ->check(CLI::Range(8, 512));
-  command
-      ->add_option("--train-per-class", o->train_per_class,
-                   "Override training images per class (0 = all)")
-      ->check(CLI::NonNegativeNumber);
-  command
-      ->add_option("--test-per-class", o->test_per_class,
-                   "Override test images per class (0 = all)")
-      ->check(CLI::NonNegativeNumber);
-  command->add_flag("--no-flip", o->no_flip, "No horizontal flips (digits, glyphs)");
+  add_budget_options(command, o->budget,
+                     std::string("Training budget (default ") + kNb201DefaultBudget +
+                         " for a cell, " + kDartsDefaultBudget + " for a DARTS genotype)",
+                     o->overrides);
   command->add_option("--export", o->export_path,
                       "Save the trained weights (torch.load-able dict: state_dict, cell, config)");
 

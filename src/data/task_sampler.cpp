@@ -1,11 +1,27 @@
 #include "d2a/data/task_sampler.h"
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 
 #include "d2a/error.h"
 
 namespace d2a {
+namespace {
+
+// `part` holds per_class images of each task class in order: labels 0..K-1, the task's names.
+ImageSet relabelled(ImageSet part, const std::vector<std::string>& class_names,
+                    std::size_t per_class) {
+  part.class_names = class_names;
+  for (std::size_t t = 0; t < class_names.size(); ++t) {
+    for (std::size_t j = 0; j < per_class; ++j) {
+      part.labels[t * per_class + j] = static_cast<std::int32_t>(t);
+    }
+  }
+  return part;
+}
+
+}  // namespace
 
 std::uint64_t uniform_below(std::mt19937_64& rng, std::uint64_t bound) {
   if (bound == 0) throw runtime_failure("uniform_below: bound must be positive");
@@ -80,18 +96,40 @@ Task TaskSampler::sample(const TaskShape& shape, std::uint64_t seed) const {
     task.class_names.push_back(set_.class_names[c]);
   }
 
-  auto relabel = [&](ImageSet& part, std::size_t per_class) {
-    part.class_names = task.class_names;
-    for (std::size_t t = 0; t < k; ++t) {
-      for (std::size_t j = 0; j < per_class; ++j) {
-        part.labels[t * per_class + j] = static_cast<std::int32_t>(t);
-      }
+  task.train = relabelled(subset(set_, task.train_indices), task.class_names, n);
+  task.test = relabelled(subset(set_, task.test_indices), task.class_names, m);
+  return task;
+}
+
+Task TaskSampler::sample(const TaskShape& shape, std::uint64_t seed, const ImageSet& test_set) const {
+  TaskShape train_only = shape;
+  train_only.test_per_class = 0;
+  Task task = sample(train_only, seed);
+  const std::string where = test_set.source.empty() ? std::string("test set") : test_set.source;
+  const TaskSampler test_sampler(test_set);
+  std::vector<const std::vector<std::size_t>*> pools;
+  std::size_t m = shape.test_per_class;
+  std::size_t smallest = std::numeric_limits<std::size_t>::max();
+  for (const std::string& name : task.class_names) {
+    const auto it = std::find(test_set.class_names.begin(), test_set.class_names.end(), name);
+    if (it == test_set.class_names.end()) {
+      throw bad_input(where + ": has no class '" + name + "' (the train split has it)");
     }
-  };
-  task.train = subset(set_, task.train_indices);
-  relabel(task.train, n);
-  task.test = subset(set_, task.test_indices);
-  relabel(task.test, m);
+    pools.push_back(&test_sampler.class_images()[it - test_set.class_names.begin()]);
+    smallest = std::min(smallest, pools.back()->size());
+  }
+  if (m == 0) m = smallest;
+  if (smallest < m || m == 0) {
+    throw bad_input(where + ": a chosen class has " + std::to_string(smallest) +
+                    " test images, fewer than the " + std::to_string(m) + " a task takes");
+  }
+  std::mt19937_64 rng(seed ^ 0x7465737473706c74ull);  // "testsplt": a stream of its own
+  for (const auto* pool : pools) {
+    for (std::size_t pick : sample_without_replacement(rng, pool->size(), m)) {
+      task.test_indices.push_back((*pool)[pick]);
+    }
+  }
+  task.test = relabelled(subset(test_set, task.test_indices), task.class_names, m);
   return task;
 }
 

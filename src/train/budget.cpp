@@ -49,6 +49,28 @@ std::vector<Budget> make_registry() {
   fast4.recipe.epochs = 20;
   budgets.push_back(fast4);
 
+  // What a user of a small 32x32 image dataset trains one candidate cell with on a 2-core CPU:
+  // native resolution and two cells per stage (at N=1 the residual blocks outweigh the cell),
+  // C=8 so that one candidate costs about 20 s on one core (C16 N5, the benchmark network,
+  // trains at ~78 images/s on both cores: minutes per epoch), 20 epochs so that the cosine
+  // schedule converges. No flips: they change what a glyph, an arrow or a sign means. The
+  // held-out ground-truth tables of meta_db/heldout are measured with it.
+  Budget user;
+  user.name = "cpu-user";
+  user.description =
+      "CPU candidate training: C8 N2 at 32x32, 20 epochs over 50 images per class, batch 64, "
+      "no flips";
+  user.channels = 8;
+  user.cells_per_stage = 2;
+  user.image_size = 32;
+  user.train_per_class = 50;
+  user.test_per_class = 0;
+  user.recipe.epochs = 20;
+  user.recipe.batch_size = 64;
+  user.recipe.learning_rate = 0.05;
+  user.recipe.horizontal_flip = false;
+  budgets.push_back(user);
+
   // The DARTS evaluation recipe (train.py of the DARTS code): for DARTS genotypes, where
   // channels is C and cells_per_stage the number of cells (layers). DARTS anneals the cosine
   // once per epoch; the per-iteration cosine here differs from it by under one epoch's step.
@@ -130,6 +152,31 @@ Budget Budget::from_json(const nlohmann::json& json) {
   fields.read("image_size", b.image_size, true);
   fields.read("train_per_class", b.train_per_class, true);
   fields.read("test_per_class", b.test_per_class, true);
+  b.validate();
+  return b;
+}
+
+Budget apply_overrides(Budget b, const BudgetOverrides& o, bool darts) {
+  std::vector<std::string> changes;
+  auto override = [&](int value, int& field, const char* label) {
+    field = value;
+    changes.push_back(std::string(label) + "=" + std::to_string(value));
+  };
+  if (o.epochs > 0) override(o.epochs, b.recipe.epochs, "epochs");
+  if (o.channels > 0) override(o.channels, b.channels, "C");
+  if (o.cells > 0) override(o.cells, b.cells_per_stage, darts ? "layers" : "N");
+  if (o.image_size > 0) override(o.image_size, b.image_size, "size");
+  if (o.train_per_class >= 0) override(o.train_per_class, b.train_per_class, "train/class");
+  if (o.test_per_class >= 0) override(o.test_per_class, b.test_per_class, "test/class");
+  if (o.no_flip && b.recipe.horizontal_flip) {
+    b.recipe.horizontal_flip = false;
+    changes.push_back("noflip");
+  }
+  if (!changes.empty()) {
+    std::string joined;
+    for (const auto& c : changes) joined += (joined.empty() ? "" : ",") + c;
+    b.name += "[" + joined + "]";
+  }
   b.validate();
   return b;
 }

@@ -46,24 +46,27 @@ void validate(const DbBuildOptions& o) {
     throw bad_input("db build: --shard " + std::to_string(o.shard_index) + "/" +
                     std::to_string(o.shard_count) + " is not I/N with 0 <= I < N");
   }
-  if (o.epochs < 0) throw bad_input("db build: --epochs must be positive");
+  if (o.test_split != "train" && o.test_split != "test") {
+    throw bad_input("db build: --test-split must be 'train' or 'test', got '" + o.test_split + "'");
+  }
   if (std::filesystem::exists(o.out) && !o.resume) {
     throw bad_input(o.out + ": exists; pass --resume to continue it, or choose another --out");
   }
 }
 
 Budget effective_budget(const DbBuildOptions& o) {
-  Budget budget = find_budget(o.budget);
-  if (o.epochs > 0) {
-    budget.recipe.epochs = o.epochs;
-    budget.name += "-" + std::to_string(o.epochs) + "ep";
-  }
-  if (o.no_flip) {
-    budget.recipe.horizontal_flip = false;
-    budget.name += "-noflip";
-  }
-  budget.validate();
+  Budget budget = apply_overrides(find_budget(o.budget), o.overrides);
   check_nb201_budget(budget);  // the records are NAS-Bench-201 cells
+  if (budget.train_per_class == 0) {
+    throw bad_input("db build: budget '" + budget.name +
+                    "' takes all training images; a task needs a fixed count per class "
+                    "(--train-per-class N)");
+  }
+  if (budget.test_per_class == 0 && o.test_split == "train") {
+    throw bad_input("db build: budget '" + budget.name +
+                    "' takes all test images, which only --test-split test can give "
+                    "(or set --test-per-class N)");
+  }
   return budget;
 }
 
@@ -126,10 +129,19 @@ DbBuildSummary build_meta_database(const DbBuildOptions& o) {
   const torch::Device device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
 
   // Open every source first, so a bad SPEC fails before any training.
-  std::vector<ImageSet> sources;
+  std::vector<ImageSet> sources, test_sources;
   DataOptions data_options;
   data_options.split = "train";
   for (const auto& spec : o.data) sources.push_back(open_image_set(spec, data_options));
+  if (o.test_split == "test") {
+    data_options.split = "test";
+    for (std::size_t s = 0; s < o.data.size(); ++s) {
+      test_sources.push_back(open_image_set(o.data[s], data_options));
+      if (test_sources.back().split != "test") {
+        throw bad_input(o.data[s] + ": has no test split (--test-split test needs train/ and test/)");
+      }
+    }
+  }
   for (std::size_t s = 0; s < sources.size(); ++s) {
     if (sources[s].num_classes() < static_cast<std::size_t>(o.min_classes)) {
       throw bad_input(o.data[s] + ": has " + std::to_string(sources[s].num_classes()) +
@@ -176,7 +188,9 @@ DbBuildSummary build_meta_database(const DbBuildOptions& o) {
     shape.num_classes = min_k + static_cast<int>(uniform_below(rng, max_k - min_k + 1));
     shape.train_per_class = budget.train_per_class;
     shape.test_per_class = budget.test_per_class;
-    const Task task = TaskSampler(source).sample(shape, task_seed);
+    const TaskSampler sampler(source);
+    const Task task = test_sources.empty() ? sampler.sample(shape, task_seed)
+                                           : sampler.sample(shape, task_seed, test_sources[s]);
     std::vector<Nb201Cell> cells = draw_cells(rng, o.archs_per_task);
     cells.insert(cells.end(), o.extra_cells.begin(), o.extra_cells.end());
 

@@ -15,6 +15,7 @@
 #include <tuple>
 
 #include "cli_support.h"
+#include "data/data_test_support.h"
 #include "d2a/data/digits.h"
 #include "d2a/db/meta_database.h"
 #include "d2a/error.h"
@@ -160,6 +161,31 @@ TEST(DbBuild, ResumesAfterBeingKilledAndLosesNothing) {
   EXPECT_EQ(task_map(killed), task_map(straight));
 }
 
+TEST(DbBuild, TestSplitTakesTheSourcesOwnTestImages) {
+  REQUIRE_DIGITS();
+  const auto dir = test::scratch_dir("db_build_test_split");
+  auto args = build_args(dir / "split.h5", "0/1", 1);
+  for (const char* extra : {"--test-split", "test", "--test-per-class", "0"}) args.push_back(extra);
+  const auto r = run_d2a(args, "test_split");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const MetaDatabase db = MetaDatabase::load(dir / "split.h5");
+  ASSERT_EQ(db.tasks().size(), 1u);
+  const TaskSplit& test = db.tasks()[0].splits.at("test");
+  const TaskSplit& train = db.tasks()[0].splits.at("train");
+  EXPECT_EQ(test.source_split, "test");
+  EXPECT_EQ(train.source_split, "train");
+  // The digits' test split holds every 5th image: at least 35 per class, all taken.
+  EXPECT_GE(test.per_class, 35);
+  EXPECT_EQ(db.budgets().at(0).name, "cpu-fast[epochs=1,test/class=0,noflip]");
+  // The same build drawing its test images from the train split keeps the classes.
+  const auto plain = dir / "plain.h5";
+  ASSERT_EQ(run_d2a(build_args(plain, "0/1", 1), "test_split_plain").status, 0);
+  const MetaDatabase other = MetaDatabase::load(plain);
+  EXPECT_EQ(other.tasks()[0].classes, db.tasks()[0].classes);
+  EXPECT_EQ(other.tasks()[0].splits.at("test").source_split, "train");
+  EXPECT_EQ(other.tasks()[0].splits.at("test").per_class, 20);
+}
+
 TEST(DbBuild, BadInputFailsWithOneLineAndKeepsWhatWasWritten) {
   REQUIRE_DIGITS();
   const auto dir = test::scratch_dir("db_build_bad");
@@ -178,6 +204,8 @@ TEST(DbBuild, BadInputFailsWithOneLineAndKeepsWhatWasWritten) {
     return args;
   };
   const auto base = build_args(dir / "new.h5", "0/1", 1);
+  const auto flat = dir / "flat";  // an image folder without train/ and test/
+  for (const char* c : {"a", "b", "c"}) test::write_png(flat / c / "0.png", 8, 8, 1);
   struct Case {
     std::vector<std::string> args;
     std::string expect;
@@ -189,6 +217,9 @@ TEST(DbBuild, BadInputFailsWithOneLineAndKeepsWhatWasWritten) {
       {with(base, "--arch", "|bogus~0|+|none~0|none~1|+|none~0|none~1|none~2|"), "bogus"},
       {with(base, "--data", (dir / "missing").string()), "missing"},
       {with(base, "--out", (dir / "no_such_folder" / "x.h5").string()), "no_such_folder"},
+      {with(base, "--test-split", "validation"), "--test-split"},
+      {with(base, "--test-per-class", "0"), "only --test-split test"},
+      {with(with(base, "--test-split", "test"), "--data", flat.string()), "no test split"},
       {build_args(good, "0/1", 1), "exists; pass --resume"},
   };
   for (const Case& c : cases) {

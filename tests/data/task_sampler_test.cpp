@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "data_test_support.h"
@@ -103,6 +104,63 @@ TEST(TaskSampler, RejectsImpossibleShapes) {
   // class0 holds 10 images: 8 + 3 is too many, whichever classes the seed picks.
   test::expect_bad_input([&] { sampler.sample({2, 8, 3}, 1); }, "class 'class0' has 10 images");
   EXPECT_NO_THROW(sampler.sample({6, 8, 2}, 1));
+}
+
+// The same classes by name in another order, with other pixel values (100 + 20 c + i), 4 images
+// each, and one class ("extra") the train set does not have.
+ImageSet toy_test_set() {
+  ImageSet set;
+  set.source = "toy-test";
+  set.split = "test";
+  set.channels = set.height = set.width = 1;
+  for (int c : {5, 3, 1, 0, 2, 4}) {
+    set.class_names.push_back("class" + std::to_string(c));
+    for (int i = 0; i < 4; ++i) {
+      set.labels.push_back(static_cast<std::int32_t>(set.class_names.size() - 1));
+      set.pixels.push_back(static_cast<std::uint8_t>(100 + c * 20 + i));
+    }
+  }
+  set.class_names.push_back("extra");
+  set.labels.push_back(6);
+  set.pixels.push_back(0);
+  return set;
+}
+
+TEST(TaskSampler, TestImagesFromATestSplitMatchClassesByName) {
+  const ImageSet set = toy_set();
+  const ImageSet test_set = toy_test_set();
+  const TaskSampler sampler(set);
+  const Task plain = sampler.sample({3, 5, 0}, 99);
+  const Task task = sampler.sample({3, 5, 3}, 99, test_set);
+  // The train draw is the one sample() makes without test images.
+  EXPECT_EQ(task.source_classes, plain.source_classes);
+  EXPECT_EQ(task.train_indices, plain.train_indices);
+  ASSERT_EQ(task.test.size(), 9u);
+  EXPECT_EQ(task.test.split, "test");
+  EXPECT_EQ(task.test.class_names, task.class_names);
+  for (std::size_t j = 0; j < task.test.size(); ++j) {
+    const std::int32_t label = task.test.labels[j];
+    EXPECT_EQ(label, static_cast<std::int32_t>(j / 3));
+    // The pixel says the image came from the test set, and from the class of that name.
+    const int pixel = task.test.image(j)[0];
+    EXPECT_GE(pixel, 100);
+    EXPECT_EQ((pixel - 100) / 20, task.source_classes[label]);
+  }
+  // m = 0: as many as the smallest chosen class has in the test set (4 each here).
+  EXPECT_EQ(sampler.sample({3, 5, 0}, 99, test_set).test.size(), 12u);
+  test::expect_bad_input([&] { sampler.sample({3, 5, 5}, 99, test_set); }, "4 test images");
+  ImageSet missing = test_set;
+  missing.class_names[0] = "renamed";  // class5 is gone
+  bool hit = false;
+  for (std::uint64_t seed = 0; seed < 40 && !hit; ++seed) {
+    const Task t = sampler.sample({2, 1, 0}, seed);
+    if (std::find(t.class_names.begin(), t.class_names.end(), "class5") == t.class_names.end()) {
+      continue;
+    }
+    hit = true;
+    test::expect_bad_input([&] { sampler.sample({2, 1, 0}, seed, missing); }, "no class 'class5'");
+  }
+  EXPECT_TRUE(hit);
 }
 
 }  // namespace

@@ -36,6 +36,43 @@ TEST(Budget, RegistryHoldsTheBenchmarkAndCpuBudgets) {
   EXPECT_EQ(m.num_classes, 5);
 }
 
+TEST(Budget, CpuUserIsTheHeldOutTablesBudget) {
+  const Budget& user = find_budget("cpu-user");
+  EXPECT_EQ(user.channels, 8);
+  EXPECT_EQ(user.cells_per_stage, 2);
+  EXPECT_EQ(user.image_size, 32);
+  EXPECT_EQ(user.recipe.epochs, 20);
+  EXPECT_EQ(user.train_per_class, 50);
+  EXPECT_EQ(user.test_per_class, 0);
+  EXPECT_FALSE(user.recipe.horizontal_flip);
+}
+
+TEST(Budget, OverridesChangeAndRenameTheBudget) {
+  BudgetOverrides o;
+  EXPECT_EQ(apply_overrides(find_budget("cpu-fast"), o), find_budget("cpu-fast"));
+  o.epochs = 12;
+  o.cells = 3;
+  o.image_size = 32;
+  o.train_per_class = 0;
+  o.no_flip = true;
+  const Budget b = apply_overrides(find_budget("cpu-fast"), o);
+  EXPECT_EQ(b.name, "cpu-fast[epochs=12,N=3,size=32,train/class=0,noflip]");
+  EXPECT_EQ(b.recipe.epochs, 12);
+  EXPECT_EQ(b.cells_per_stage, 3);
+  EXPECT_EQ(b.image_size, 32);
+  EXPECT_EQ(b.train_per_class, 0);
+  EXPECT_FALSE(b.recipe.horizontal_flip);
+  EXPECT_EQ(b.channels, 8);  // untouched
+  // A DARTS network counts layers; a flip already off is no change.
+  BudgetOverrides layers;
+  layers.cells = 8;
+  layers.no_flip = true;
+  EXPECT_EQ(apply_overrides(find_budget("cpu-user"), layers, true).name, "cpu-user[layers=8]");
+  BudgetOverrides bad;
+  bad.image_size = 4;
+  EXPECT_THROW(apply_overrides(find_budget("cpu-fast"), bad), Error);
+}
+
 TEST(Budget, DartsBudgetIsTheDartsEvaluationRecipe) {
   const Budget& d = find_budget("darts-600ep");
   EXPECT_EQ(d.channels, 36);

@@ -9,10 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 repeats="${1:-3}"
 shift || true
-dpkg-query -W -f='${Status}' python3-torch 2>/dev/null | grep -q "install ok installed" || {
-  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-torch >&2
-}
+source tools/packages.sh
+ensure_packages python3-torch
 ninja -C build d2a_bench_train >&2
 cells=(
   '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|'

@@ -37,6 +37,7 @@ struct Task {
   std::vector<std::string> class_names;      // [K] original name of task class k
   std::vector<std::size_t> train_indices;    // [K*n] index into the source set of each train image
   std::vector<std::size_t> test_indices;     // [K*m] index into the source set of each test image
+                                             // (into the test set, when drawn from one)
   std::uint64_t seed = 0;
 };
 
@@ -52,6 +53,14 @@ class TaskSampler {
   // that class and the set; checked over all classes so that the error does not depend on the
   // seed).
   Task sample(const TaskShape& shape, std::uint64_t seed) const;
+
+  // The same draw, with the test images taken from `test_set` (the source's own test split)
+  // instead: the K classes and the n train images per class come from this sampler's set exactly
+  // as sample() draws them with m = 0; then, for each chosen class (matched by name), m images
+  // of that class in `test_set` (m = 0: as many as the smallest chosen class has there), drawn
+  // with a stream of their own, so the train draw does not depend on m. Throws d2a::Error (bad
+  // input) when a chosen class is missing from `test_set` or has fewer than m images there.
+  Task sample(const TaskShape& shape, std::uint64_t seed, const ImageSet& test_set) const;
 
   const ImageSet& set() const { return set_; }
   // Indices of the images of each class, in stored order: [num_classes][count].

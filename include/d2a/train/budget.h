@@ -33,6 +33,22 @@ struct Budget {
   static Budget from_json(const nlohmann::json& json);
 };
 
+// Changes to a named budget asked for on the command line. Any change renames the budget,
+// "<name>[epochs=12,C=8,noflip]", so that no number is ever reported under a recipe it did not
+// follow. Unset fields (0, or -1 for the per-class counts, whose 0 means "all") keep the budget's.
+struct BudgetOverrides {
+  int epochs = 0;
+  int channels = 0;
+  int cells = 0;            // N; for a DARTS network the number of cells in total ("layers=")
+  int image_size = 0;
+  int train_per_class = -1;
+  int test_per_class = -1;
+  bool no_flip = false;
+};
+// The budget with the overrides applied and renamed, validated. `darts` names the cell count
+// "layers" instead of "N".
+Budget apply_overrides(Budget budget, const BudgetOverrides& overrides, bool darts = false);
+
 bool operator==(const Budget& a, const Budget& b);
 inline bool operator!=(const Budget& a, const Budget& b) { return !(a == b); }
 bool operator==(const TrainRecipe& a, const TrainRecipe& b);
@@ -45,6 +61,9 @@ inline bool operator!=(const TrainRecipe& a, const TrainRecipe& b) { return !(a 
 //                 seconds per record on 2 cores, for building meta-databases
 //   cpu-fast-4x   cpu-fast with twice the images and twice the epochs, to check how faithfully
 //                 cpu-fast ranks cells
+//   cpu-user      C8 N2 32x32, 20 epochs over 50 images per class, batch 64, lr 0.05, no flips:
+//                 what a user trains one candidate with on a 2-core CPU (about 20 s); the
+//                 held-out ground-truth tables (meta_db/heldout) use it
 //   darts-600ep   the DARTS evaluation recipe for DARTS genotypes: C36, 20 cells, 32x32, 600
 //                 epochs, SGD 0.025 momentum 0.9 (no Nesterov), wd 3e-4, batch 96, cutout 16,
 //                 auxiliary weight 0.4, drop path 0.2, gradient clip 5

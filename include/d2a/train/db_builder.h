@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "d2a/space/nb201.h"
+#include "d2a/train/budget.h"
 
 namespace d2a {
 
@@ -21,8 +22,11 @@ struct DbBuildOptions {
                                   // refused
   int max_classes = 10;
   std::string budget = "cpu-fast";  // a name from named_budgets()
-  int epochs = 0;                 // > 0: the budget with this many epochs, named "<budget>-<E>ep"
-  bool no_flip = false;           // the budget without horizontal flips, named "<budget>-noflip"
+  BudgetOverrides overrides;      // changes to it; any change renames it (train/budget.h)
+  // Where the test images come from: "train" (disjoint from the training images, from the same
+  // split) or "test" (the source's own test split: other typefaces, themes or pictures, so a
+  // record measures generalisation to drawings the training images never showed).
+  std::string test_split = "train";
   std::uint64_t seed = 0;         // the whole build is a function of the options and this seed
   int shard_index = 0;            // this process builds the tasks t with t % shard_count == index
   int shard_count = 1;

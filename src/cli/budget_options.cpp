@@ -1,0 +1,33 @@
+#include "d2a/cli/budget_options.h"
+
+namespace d2a::cli {
+
+void add_budget_options(CLI::App* command, std::string& budget, const std::string& budget_help,
+                        BudgetOverrides& overrides) {
+  std::string names;
+  for (const Budget& b : named_budgets()) names += "\n  " + b.name + ": " + b.description;
+  command->add_option("--budget", budget, budget_help + "; one of:" + names)
+      ->check(CLI::IsMember(budget_names()));
+  command->add_option("--epochs", overrides.epochs, "Override the budget's epochs")
+      ->check(CLI::PositiveNumber);
+  command->add_option("--channels", overrides.channels, "Override C")->check(CLI::PositiveNumber);
+  command
+      ->add_option("--cells", overrides.cells,
+                   "Override N (cells per stage; DARTS: cells in total)")
+      ->check(CLI::PositiveNumber);
+  command->add_option("--image-size", overrides.image_size, "Override the image side")
+      ->check(CLI::Range(8, 512));
+  command
+      ->add_option("--train-per-class", overrides.train_per_class,
+                   "Override training images per class (0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  command
+      ->add_option("--test-per-class", overrides.test_per_class,
+                   "Override test images per class (0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  command->add_flag("--no-flip", overrides.no_flip,
+                    "No horizontal flips (digits, glyphs, icons: a mirror image means another "
+                    "thing)");
+}
+
+}  // namespace d2a::cli
