@@ -87,6 +87,11 @@ void add_db_build(CLI::App* db, Action& action) {
                    "pictures; --test-per-class 0 takes as many as the smallest chosen class has)")
       ->check(CLI::IsMember({"train", "test"}))
       ->capture_default_str();
+  command->add_option("--repeats", o->repeats,
+                      "Training runs per (task, cell), each with its own seed (their spread is "
+                      "the records' noise)")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
   command->add_option("--shard", *shard, "Build shard I of N (0-based)")->capture_default_str();
   command->add_flag("--resume", o->resume, "Continue an existing --out");
   set_action(

@@ -23,14 +23,15 @@ struct FeaturesTrainOptions {
   int per_class = 300;
   int batch_size = 128;
   double learning_rate = 0.05;
+  bool colour = false;
 };
 
 void add_features_train(CLI::App* features, Action& action) {
   auto* command = features->add_subcommand(
       "train", "Train the default feature extractor as a classifier over the sources' classes");
   command->footer(
-      "Every class of every --data source is one class of a supervised classifier (grey 32x32 "
-      "images, random-crop augmentation); its penultimate layer is the feature. Uses each "
+      "Every class of every --data source is one class of a supervised classifier (32x32 images, "
+      "grey unless --colour, random-crop augmentation); its penultimate layer is the feature. Uses each "
       "source's train split, at most --per-class images per class, and holds out 10% of each "
       "class to report accuracy. Train only on data the protocol allows (fashion-mnist, digits, "
       "glyphs): never CIFAR-10. Deterministic for a --seed and --threads.");
@@ -44,6 +45,9 @@ void add_features_train(CLI::App* features, Action& action) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   command->add_option("--batch-size", o->batch_size, "Batch size")->check(CLI::Range(2, 4096))->capture_default_str();
+  command->add_flag("--colour", o->colour,
+                    "Read images in colour (grey sources as three equal channels), so that the "
+                    "features can tell colour pictures apart; default: grey");
   command->add_option("--lr", o->learning_rate, "Initial SGD learning rate (cosine to 0)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -60,6 +64,7 @@ void add_features_train(CLI::App* features, Action& action) {
     train.epochs = o->epochs;
     train.batch_size = o->batch_size;
     train.learning_rate = o->learning_rate;
+    train.input.grey = !o->colour;
     train.cnn.feature_dim(o->dim);
     train.seed = options.seed;
     const FeatureTrainResult r =

@@ -46,6 +46,7 @@ void validate(const DbBuildOptions& o) {
     throw bad_input("db build: --shard " + std::to_string(o.shard_index) + "/" +
                     std::to_string(o.shard_count) + " is not I/N with 0 <= I < N");
   }
+  if (o.repeats < 1 || o.repeats > 100) throw bad_input("db build: --repeats must be in [1, 100]");
   if (o.test_split != "train" && o.test_split != "test") {
     throw bad_input("db build: --test-split must be 'train' or 'test', got '" + o.test_split + "'");
   }
@@ -116,6 +117,14 @@ std::uint64_t db_task_seed(std::uint64_t seed, int task) {
   return splitmix64(splitmix64(seed) ^ static_cast<std::uint64_t>(task));
 }
 
+std::int32_t db_record_seed(std::uint64_t task_seed, const Nb201Cell& cell, int repeat) {
+  const std::uint64_t first = splitmix64(task_seed ^ cell.dense_index());
+  // Repeat 0 keeps the seed builds without repeats always had.
+  const std::uint64_t seed =
+      repeat == 0 ? first : splitmix64(first ^ static_cast<std::uint64_t>(repeat));
+  return static_cast<std::int32_t>(seed & 0x7fffffff);
+}
+
 std::vector<int> db_shard_tasks(int tasks, int shard_index, int shard_count) {
   std::vector<int> mine;
   for (int t = shard_index; t < tasks; t += shard_count) mine.push_back(t);
@@ -138,7 +147,8 @@ DbBuildSummary build_meta_database(const DbBuildOptions& o) {
     for (std::size_t s = 0; s < o.data.size(); ++s) {
       test_sources.push_back(open_image_set(o.data[s], data_options));
       if (test_sources.back().split != "test") {
-        throw bad_input(o.data[s] + ": has no test split (--test-split test needs train/ and test/)");
+        throw bad_input(o.data[s] +
+                        ": has no test split (--test-split test needs train/ and test/)");
       }
     }
   }
@@ -164,7 +174,7 @@ DbBuildSummary build_meta_database(const DbBuildOptions& o) {
   db.save(o.out);  // fails now, not after the first record, if `out` cannot be written
 
   const std::vector<int> my_tasks = db_shard_tasks(o.tasks, o.shard_index, o.shard_count);
-  const int per_task = o.archs_per_task + static_cast<int>(o.extra_cells.size());
+  const int per_task = (o.archs_per_task + static_cast<int>(o.extra_cells.size())) * o.repeats;
   DbBuildSummary summary;
   summary.out = o.out;
   summary.budget = budget.name;
@@ -211,29 +221,31 @@ DbBuildSummary build_meta_database(const DbBuildOptions& o) {
 
     for (const Nb201Cell& cell : cells) {
       const int arch_pos = db.add_arch(cell);
-      const auto record_seed =
-          static_cast<std::int32_t>(splitmix64(task_seed ^ cell.dense_index()) & 0x7fffffff);
-      if (done.count({task_pos, arch_pos, budget_id, record_seed}) > 0) {
-        ++summary.records_skipped;
-        progress.advance(1, id + " (resumed)");
-        continue;
+      for (int repeat = 0; repeat < o.repeats; ++repeat) {
+        const auto record_seed = db_record_seed(task_seed, cell, repeat);
+        if (done.count({task_pos, arch_pos, budget_id, record_seed}) > 0) {
+          ++summary.records_skipped;
+          progress.advance(1, id + " (resumed)");
+          continue;
+        }
+        const TrainResult result =
+            train_and_evaluate(cell, data.train, data.test, budget, record_seed, device);
+        DbRecord record;
+        record.task = task_pos;
+        record.arch = arch_pos;
+        record.accuracy = static_cast<float>(result.test_accuracy);
+        record.train_seconds = static_cast<float>(result.train_seconds);
+        record.budget = budget_id;
+        record.seed = record_seed;
+        db.add_record(record);
+        done.insert({record.task, record.arch, record.budget, record.seed});
+        db.save(o.out);
+        ++summary.records_added;
+        summary.train_seconds += result.train_seconds;
+        char note[96];
+        std::snprintf(note, sizeof note, "%s  last %.1f%%", id.c_str(), result.test_accuracy);
+        progress.advance(1, note);
       }
-      const TrainResult result = train_and_evaluate(cell, data.train, data.test, budget, record_seed, device);
-      DbRecord record;
-      record.task = task_pos;
-      record.arch = arch_pos;
-      record.accuracy = static_cast<float>(result.test_accuracy);
-      record.train_seconds = static_cast<float>(result.train_seconds);
-      record.budget = budget_id;
-      record.seed = record_seed;
-      db.add_record(record);
-      done.insert({record.task, record.arch, record.budget, record.seed});
-      db.save(o.out);
-      ++summary.records_added;
-      summary.train_seconds += result.train_seconds;
-      char note[96];
-      std::snprintf(note, sizeof note, "%s  last %.1f%%", id.c_str(), result.test_accuracy);
-      progress.advance(1, note);
     }
   }
   progress.finish();

@@ -186,6 +186,28 @@ TEST(DbBuild, TestSplitTakesTheSourcesOwnTestImages) {
   EXPECT_EQ(other.tasks()[0].splits.at("test").per_class, 20);
 }
 
+TEST(DbBuild, RepeatsTrainEachCellWithSeedsOfTheirOwn) {
+  REQUIRE_DIGITS();
+  const auto dir = test::scratch_dir("db_build_repeats");
+  const auto once = dir / "once.h5";
+  const auto twice = dir / "twice.h5";
+  ASSERT_EQ(run_d2a(build_args(once, "0/1", 1), "repeats_once").status, 0);
+  auto args = build_args(twice, "0/1", 1);
+  args.push_back("--repeats");
+  args.push_back("2");
+  ASSERT_EQ(run_d2a(args, "repeats_twice").status, 0);
+  const auto single = record_set(MetaDatabase::load(once));
+  const auto doubled = record_set(MetaDatabase::load(twice));
+  ASSERT_EQ(single.size(), 3u);
+  ASSERT_EQ(doubled.size(), 6u);
+  // Repeat 0 is the build without repeats, record for record; repeat 1 adds a seed per cell.
+  for (const auto& r : single) EXPECT_EQ(doubled.count(r), 1u);
+  std::map<std::string, std::set<std::int32_t>> seeds;
+  for (const auto& r : doubled) seeds[std::get<1>(r)].insert(std::get<3>(r));
+  ASSERT_EQ(seeds.size(), 3u);
+  for (const auto& [cell, s] : seeds) EXPECT_EQ(s.size(), 2u) << cell;
+}
+
 TEST(DbBuild, BadInputFailsWithOneLineAndKeepsWhatWasWritten) {
   REQUIRE_DIGITS();
   const auto dir = test::scratch_dir("db_build_bad");

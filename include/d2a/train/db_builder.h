@@ -27,6 +27,8 @@ struct DbBuildOptions {
   // split) or "test" (the source's own test split: other typefaces, themes or pictures, so a
   // record measures generalisation to drawings the training images never showed).
   std::string test_split = "train";
+  int repeats = 1;                // training runs per (task, cell), each with its own seed: the
+                                  // spread between them is the records' noise
   std::uint64_t seed = 0;         // the whole build is a function of the options and this seed
   int shard_index = 0;            // this process builds the tasks t with t % shard_count == index
   int shard_count = 1;
@@ -55,6 +57,9 @@ DbBuildSummary build_meta_database(const DbBuildOptions& options);
 // The deterministic pieces of the plan, exposed for tests and for `db build --dry-run`-style use.
 std::string db_task_id(std::uint64_t seed, int task);
 std::uint64_t db_task_seed(std::uint64_t seed, int task);
+// The training seed of repeat r of a cell on a task (repeat 0: the seed of a build without
+// repeats).
+std::int32_t db_record_seed(std::uint64_t task_seed, const Nb201Cell& cell, int repeat);
 std::vector<int> db_shard_tasks(int tasks, int shard_index, int shard_count);
 
 }  // namespace d2a
