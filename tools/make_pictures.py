@@ -181,7 +181,7 @@ def main():
     parser.add_argument("--sources", default="icons,clipart,emoji")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--variants", type=int, default=0,
-                        help="jittered drawings per picture (default: icons 2, clipart 4, emoji 3)")
+                        help="jittered drawings per picture (default: icons 4, clipart 4, emoji 3)")
     parser.add_argument("--sizes-per-theme", type=int, default=3,
                         help="icons: separately drawn sizes kept per theme")
     parser.add_argument("--test-fraction", type=float, default=0.3,
@@ -191,7 +191,7 @@ def main():
     args = parser.parse_args()
 
     collectors = {"icons": collect_icons, "clipart": collect_clipart, "emoji": collect_emoji}
-    default_variants = {"icons": 2, "clipart": 4, "emoji": 3}
+    default_variants = {"icons": 4, "clipart": 4, "emoji": 3}
     manifest_path = os.path.join(args.out, "manifest.json")
     manifest = {"seed": args.seed, "size": SIZE, "sources": {}}
     for source in args.sources.split(","):

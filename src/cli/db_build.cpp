@@ -1,9 +1,9 @@
 // d2a db build: train sampled cells on sampled tasks and record their accuracies.
-#include <fstream>
 
 #include "d2a/cli/budget_options.h"
 #include "d2a/cli/common.h"
 #include "d2a/error.h"
+#include "d2a/space/cell_list.h"
 #include "d2a/train/budget.h"
 #include "d2a/train/db_builder.h"
 
@@ -24,27 +24,6 @@ std::pair<int, int> parse_shard(const std::string& text) {
   } catch (const std::exception&) {
     throw bad_input("--shard '" + text + "': expected I/N with 0 <= I < N (e.g. 0/4 ... 3/4)");
   }
-}
-
-std::vector<Nb201Cell> read_cells(const std::vector<std::string>& cells, const std::string& file) {
-  std::vector<Nb201Cell> out;
-  for (const auto& c : cells) out.push_back(Nb201Cell::parse(c));
-  if (!file.empty()) {
-    std::ifstream in(file);
-    if (!in) throw bad_input(file + ": cannot open the list of cells");
-    std::string line;
-    int number = 0;
-    while (std::getline(in, line)) {
-      ++number;
-      if (line.empty() || line[0] == '#') continue;
-      try {
-        out.push_back(Nb201Cell::parse(line));
-      } catch (const Error& e) {
-        throw bad_input(file + ":" + std::to_string(number) + ": " + e.what());
-      }
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -98,7 +77,9 @@ void add_db_build(CLI::App* db, Action& action) {
       command, action,
       [o, shard, cells, cells_file](const CommonOptions& options, const std::string& device) {
         std::tie(o->shard_index, o->shard_count) = parse_shard(*shard);
-        o->extra_cells = read_cells(*cells, *cells_file);
+        std::vector<std::string> lists = *cells;
+        if (!cells_file->empty()) lists.push_back(*cells_file);
+        o->extra_cells = read_cell_list(lists);
         o->seed = options.seed;
         o->device = device;
         o->quiet = options.json;

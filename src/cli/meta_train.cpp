@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 #include "d2a/bench/nb201_table.h"
@@ -31,6 +32,7 @@ struct MetaTrainCommandOptions {
   bool resume = false;
   bool no_generator = false;
   double residual_weight = 1.0;  // stored in the saved predictor; not a training option
+  bool dataset_gate = false;     // scale it by the data's distance from the database's tasks
   MetaTrainOptions train;
 };
 
@@ -63,6 +65,9 @@ std::vector<std::string> validate(const MetaTrainCommandOptions& o) {
   if (o.residual_weight != 1.0 && o.train.bench_use != "prior") {
     throw bad_input("--residual-weight applies to a predictor with a prior (--bench-use prior)");
   }
+  if (o.dataset_gate && o.train.bench_use != "prior") {
+    throw bad_input("--dataset-gate applies to a predictor with a prior (--bench-use prior)");
+  }
   const fs::path checkpoint = fs::path(o.out) / "checkpoint";
   if (!o.resume && (fs::exists(checkpoint) || fs::exists(checkpoint.string() + ".old"))) {
     throw bad_input(o.out + ": holds a meta-training checkpoint; pass --resume to continue it or "
@@ -81,11 +86,13 @@ std::string command_line(const MetaTrainCommandOptions& o, const CommonOptions& 
        << " --images-per-class " << o.train.images_per_class << " --val-fraction "
        << o.train.validation_fraction << " --top-k " << o.train.generator_top_k << " --hidden "
        << o.train.graph_hidden << " --seed " << common.seed;
+  if (o.train.standardise != "all") line << " --standardise " << o.train.standardise;
   if (!o.bench_columns.empty()) {
     line << " --bench " << o.bench << " --bench-columns " << o.bench_columns << " --bench-weight "
          << o.train.bench_weight << " --bench-use " << o.train.bench_use;
     if (o.train.bench_batch > 0) line << " --bench-batch " << o.train.bench_batch;
     if (o.residual_weight != 1.0) line << " --residual-weight " << o.residual_weight;
+    if (o.dataset_gate) line << " --dataset-gate";
   }
   if (o.no_generator) line << " --no-generator";
   return line.str();
@@ -118,7 +125,12 @@ std::string model_card(const nlohmann::json& training, const MetaTrainer& traine
     card << "- how the columns are used: " << d["benchmark_use"].get<std::string>() << "\n";
     if (training.contains("residual_weight")) {
       card << "- `suggest` scores prior(cell) + " << training["residual_weight"].get<double>()
-           << " x the dataset-conditioned term by default (`--residual-weight` changes it)\n";
+           << (training.value("dataset_gate", false)
+                   ? " x g(data) x the dataset-conditioned term by default, g in [0, 1] falling "
+                     "from 1 to 0 as the data's features lie farther from the database's tasks "
+                     "(meta/dataset_gate.h)"
+                   : " x the dataset-conditioned term by default")
+           << " (`--residual-weight` changes it)\n";
     }
   }
   card << "- CIFAR-10: no CIFAR-10 image and no CIFAR-10 accuracy was read (the held-out "
@@ -184,6 +196,17 @@ void add_meta_train_command(CLI::App& app, Action& action) {
                       "without training)")
       ->check(CLI::Range(0.0, 10.0))
       ->capture_default_str();
+  command->add_flag("--dataset-gate", o->dataset_gate,
+                    "With --bench-use prior: scale the residual weight by how close the data's "
+                    "features lie to the database's tasks (full weight as close as a typical new "
+                    "source, none beyond the farthest), so data unlike any task is ranked by the "
+                    "prior alone; like --residual-weight, settable on a finished run with --resume");
+  command->add_option("--standardise", o->train.standardise,
+                      "Database targets standardised over 'all' training records (MetaD2A) or "
+                      "within each 'task' (the cell terms then explain rankings, not task "
+                      "difficulty; a task head predicts each task's mean and spread)")
+      ->check(CLI::IsMember({"all", "task"}))
+      ->capture_default_str();
   command->add_option("--bench-batch", o->train.bench_batch,
                       "Benchmark cells per step (0 = --batch-size)")
       ->check(CLI::Range(0, 65536))
@@ -225,10 +248,15 @@ void add_meta_train_command(CLI::App& app, Action& action) {
       add_database(set, db, path, extractor, (out / "cache").string(),
                    [&](std::size_t done, std::size_t) { progress.set(static_cast<std::int64_t>(done)); });
       progress.finish();
+      nlohmann::json budgets = nlohmann::json::array();
+      for (const DbBudget& b : db.budgets()) {
+        budgets.push_back(nlohmann::json::parse(b.recipe_json));
+      }
       databases.push_back({{"path", path},
                            {"tasks", db.tasks().size()},
                            {"records", db.records().size()},
-                           {"samples", set.samples.size() - before}});
+                           {"samples", set.samples.size() - before},
+                           {"budgets", budgets}});
     }
 
     MetaTrainer trainer(std::move(set), std::move(columns), o->train);
@@ -243,7 +271,22 @@ void add_meta_train_command(CLI::App& app, Action& action) {
                                {"seed", options.seed},
                                {"databases", databases},
                                {"data", trainer.describe()}};
-    if (o->train.bench_use == "prior") training["residual_weight"] = o->residual_weight;
+    if (o->train.bench_use == "prior") {
+      training["residual_weight"] = o->residual_weight;
+      training["dataset_gate"] = o->dataset_gate;
+    }
+    // The gate's references: each task's mean feature vector (its train split's images).
+    std::optional<DatasetGate> gate;
+    if (o->dataset_gate) {
+      std::vector<std::vector<float>> summaries;
+      std::vector<std::string> sources;
+      for (const MetaTask& task : trainer.data().tasks) {
+        const torch::Tensor mean = task.features.mean(std::vector<int64_t>{0, 1}).contiguous();
+        summaries.emplace_back(mean.data_ptr<float>(), mean.data_ptr<float>() + mean.numel());
+        sources.push_back(task.source);
+      }
+      gate = DatasetGate::fit(std::move(summaries), std::move(sources), o->residual_weight);
+    }
     auto write_model = [&] {
       nlohmann::json history = nlohmann::json::array();
       for (const auto& r : trainer.history()) history.push_back(r.to_json());
@@ -259,14 +302,17 @@ void add_meta_train_command(CLI::App& app, Action& action) {
                              {"history", history}};
       Predictor predictor = trainer.best_predictor();
       if (predictor->options.prior()) predictor->options.residual_weight(o->residual_weight);
-      const MetaModel model{extractor,
-                            trainer.best_generator(),
-                            predictor,
-                            trainer.accuracy_mean(),
-                            trainer.accuracy_std(),
-                            o->train.images_per_class,
-                            {{"training", training}}};
+      MetaModel model{extractor,
+                      trainer.best_generator(),
+                      predictor,
+                      trainer.accuracy_mean(),
+                      trainer.accuracy_std(),
+                      o->train.images_per_class,
+                      {{"training", training}},
+                      gate,
+                      torch::Tensor()};
       save_meta_model(o->out, model, model_card(training, trainer));
+      return model;
     };
 
     while (trainer.epochs_done() < o->train.epochs) {
@@ -282,7 +328,9 @@ void add_meta_train_command(CLI::App& app, Action& action) {
       }
       if (r.best_predictor || r.best_generator) write_model();
     }
-    write_model();  // final metrics, and a model even when the checkpoint was already complete
+    // Final metrics, and a model even when the checkpoint was already complete; then the cache
+    // of the space's embeddings that suggest's percentiles read.
+    save_space_embeddings(o->out, write_model());
 
     const nlohmann::json& metrics_json = training["metrics"];
     const nlohmann::json result = {{"out", o->out},

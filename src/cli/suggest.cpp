@@ -18,6 +18,7 @@
 #include "d2a/error.h"
 #include "d2a/meta/meta_model.h"
 #include "d2a/meta/suggest.h"
+#include "d2a/space/cell_list.h"
 #include "d2a/space/nb201_graph.h"
 
 namespace d2a::cli {
@@ -31,6 +32,7 @@ struct SuggestArgs {
   int top = 5;
   int samples = 500;
   bool all = false;
+  std::vector<std::string> cells;  // cell strings or files of them
   int draws = 10;
   int images_per_class = 0;
   std::string max_flops;   // "" = no limit; a count with an optional k/M/G suffix
@@ -66,6 +68,26 @@ double parse_count(const std::string& flag, const std::string& text) {
   return value * scale;
 }
 
+// What the accuracy estimate refers to: the budget(s) of the database the model was trained on.
+std::string estimate_budget(const MetaModel& model) {
+  std::string text;
+  const nlohmann::json* training = model.info.contains("training") ? &model.info["training"] : nullptr;
+  if (training && training->contains("databases")) {
+    for (const auto& db : (*training)["databases"]) {
+      for (const auto& b : db.value("budgets", nlohmann::json::array())) {
+        std::ostringstream one;
+        one << b.value("name", std::string("?")) << " (C" << b.value("channels", 0) << " N"
+            << b.value("cells_per_stage", 0) << " at " << b.value("image_size", 0) << "x"
+            << b.value("image_size", 0) << ", " << b.value("train_per_class", 0)
+            << " training images per class, "
+            << (b.contains("recipe") ? b["recipe"].value("epochs", 0) : 0) << " epochs)";
+        if (text.find(one.str()) == std::string::npos) text += (text.empty() ? "" : "; ") + one.str();
+      }
+    }
+  }
+  return text.empty() ? "the meta-database's (not recorded in this model)" : text;
+}
+
 nlohmann::json optional_number(const std::optional<double>& value) {
   return value && std::isfinite(*value) ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
@@ -77,12 +99,13 @@ void write_scores(const std::string& path, const SuggestResult& result, std::uin
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw bad_input(path + ": cannot write (--scores-out)");
     out << "arch,dense_index,equivalence_class,disconnected,score,score_std,predicted_accuracy,"
-           "mflops,mparams,seed\n"
+           "percentile,mflops,mparams,seed\n"
         << std::setprecision(9);
     for (const ScoredCell& s : result.scored) {
       out << s.cell.str() << ',' << s.cell.dense_index() << ',' << s.equivalence_class << ','
           << s.disconnected << ',' << s.score << ',' << s.score_std << ',' << s.predicted_accuracy
-          << ',' << s.cost.flops / 1e6 << ',' << s.cost.params / 1e6 << ',' << seed << '\n';
+          << ',' << (s.percentile ? std::to_string(*s.percentile) : "") << ','
+          << s.cost.flops / 1e6 << ',' << s.cost.params / 1e6 << ',' << seed << '\n';
     }
     if (!out.flush()) throw runtime_failure(path + ": cannot write (--scores-out)");
   }
@@ -98,6 +121,7 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
   SuggestOptions options;
   options.samples = args.samples;
   options.whole_space = args.all;
+  options.cells = read_cell_list(args.cells);
   options.draws = args.draws;
   options.images_per_class = args.images_per_class;
   options.seed = common.seed;
@@ -161,6 +185,7 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
         {"arch", s.cell.str()},
         {"predicted_accuracy", s.predicted_accuracy},
         {"predicted_accuracy_std", s.predicted_accuracy_std},
+        {"percentile", optional_number(s.percentile)},
         {"score", s.score},
         {"score_std", s.score_std},
         {"mflops", s.cost.flops / 1e6},
@@ -185,8 +210,9 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
       {"model", model_dir},
       {"feature_extractor", model.extractor.id()},
       {"seed", common.seed},
-      {"mode", args.all ? "whole-space" : "generate"},
-      {"samples", args.all ? nlohmann::json(nullptr) : nlohmann::json(args.samples)},
+      {"mode", args.all ? "whole-space" : !options.cells.empty() ? "given-cells" : "generate"},
+      {"samples", args.all || !options.cells.empty() ? nlohmann::json(nullptr)
+                                                     : nlohmann::json(args.samples)},
       {"draws", result.draws},
       {"images_per_class", result.images_per_class},
       {"network",
@@ -220,22 +246,40 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
         {"total", total_s}}},
   };
   const PredictorOptions& predictor = model.predictor->options;
-  const double residual = options.residual_weight.value_or(predictor.residual_weight());
-  output["ranking"] = predictor.prior()
-                          ? nlohmann::json{{"prior", true}, {"residual_weight", residual}}
-                          : nlohmann::json{{"prior", false}};
+  output["ranking"] =
+      predictor.prior()
+          ? nlohmann::json{{"prior", true},
+                           {"residual_weight", result.residual_weight},
+                           {"weight_from", options.residual_weight ? "--residual-weight"
+                                           : result.gate_distance ? "dataset gate"
+                                                                  : "model"},
+                           {"gate_distance", optional_number(result.gate_distance)},
+                           {"gate_near", model.gate ? nlohmann::json(model.gate->near) : nlohmann::json(nullptr)},
+                           {"gate_far", model.gate ? nlohmann::json(model.gate->far) : nlohmann::json(nullptr)}}
+          : nlohmann::json{{"prior", false}};
+  const std::string budget = estimate_budget(model);
+  output["estimate"] = {{"budget", budget},
+                        {"from", result.estimate_from_task_head ? "task head" : "global scale"}};
   std::ostringstream blend_note;
   if (predictor.prior()) {
-    blend_note << "ranking:    prior(cell) + " << residual << " x dataset term"
-               << (residual == 0 ? " (the dataset shapes the candidates, not their order)" : "")
-               << "\n"
-               << "est. acc.:  the predictor's estimate with the dataset term at full weight, "
-                  "for a task like the meta-database's (its size and training budget) drawn from "
-                  "these images; its records: "
-               << std::fixed << std::setprecision(1) << model.accuracy_mean << " +- "
-               << model.accuracy_std << " %. +- is over draws\n"
-               << std::defaultfloat;
+    blend_note << "ranking:    prior(cell) + " << std::setprecision(3) << result.residual_weight
+               << " x dataset term";
+    if (options.residual_weight) {
+      blend_note << " (--residual-weight)";
+    } else if (result.gate_distance) {
+      blend_note << " (the data's features lie " << *result.gate_distance
+                 << " from the nearest meta-database task: full weight within " << model.gate->near
+                 << ", none beyond " << model.gate->far << ")";
+    }
+    blend_note << "\n";
   }
+  blend_note << "top %:      share of the space's " << "functionally distinct cells scoring above it "
+             << "for these images\n"
+             << "est. acc.:  the accuracy the predictor expects on a task like the meta-database's "
+                "(its class count and images per class) drawn from these images, trained under "
+                "its budget: "
+             << budget << ". +- is over draws\n"
+             << std::defaultfloat;
   if (options.naswot_weight > 0) {
     blend_note << "ranking:    predictor blended with NASWOT (weight " << options.naswot_weight
                << ") over the top " << options.naswot_top << " classes\n";
@@ -255,11 +299,19 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
         << "cost:       NAS-Bench-201 network C=16 N=5 at " << options.cost_network.image_size
         << "x" << options.cost_network.image_size << ", " << options.cost_network.num_classes
         << " classes\n"
-        << blend_note.str() << "\nrank   score      est. acc.     MFLOPs  M params  class  cell\n";
+        << blend_note.str()
+        << "\nrank   score   top %     est. acc.     MFLOPs  M params  class  cell\n";
     for (std::size_t i = 0; i < shown; ++i) {
       const ScoredCell& s = result.ranked[i];
+      std::ostringstream top;
+      if (s.percentile) {
+        top << std::fixed << std::setprecision(*s.percentile > 99 ? 2 : 1) << 100 - *s.percentile;
+      } else {
+        top << "-";
+      }
       out << std::left << std::setw(4) << i + 1 << std::right << std::fixed << std::setprecision(2)
-          << std::setw(7) << s.score << std::setw(9) << s.predicted_accuracy << " +- "
+          << std::setw(7) << s.score << std::setw(8) << top.str() << std::setw(9)
+          << s.predicted_accuracy << " +- "
           << std::setw(5) << s.predicted_accuracy_std << std::setw(11) << s.cost.flops / 1e6
           << std::setw(10) << s.cost.params / 1e6 << std::setw(7) << s.equivalence_class << "  "
           << s.cell.str() << "\n";
@@ -281,7 +333,16 @@ void add_suggest_command(CLI::App& app, Action& action) {
       "seeded by --seed), drops repeats, disconnected cells and cells over the limits, and ranks "
       "one cell per equivalence class by the predictor averaged over the draws. FLOPs and params "
       "are those of the NAS-Bench-201 network (C=16, N=5) at --image-size (default 32x32, the "
-      "benchmark's) with the data's class count. --all ranks the whole space instead.");
+      "benchmark's) with the data's class count. --all ranks the whole space instead, --cells "
+      "the cells you give.\n\nWhat the numbers mean. score: what ranks, prior(cell) + W x "
+      "dataset term in standard units (W: the model's, or its dataset gate's for these images, "
+      "or --residual-weight). top %: the share of the space's functionally distinct cells "
+      "that score above this one for these images (0.1 = better than 99.9 % of the space). "
+      "est. acc.: the accuracy the predictor expects for this cell on a task drawn from these "
+      "images the size of the meta-database's tasks, trained under the meta-database's budget "
+      "(printed with it): a small-network CPU budget, not a full-size training run, so use it to "
+      "compare cells, not as the accuracy your final network will reach. +- is the spread over "
+      "the draws of your images.");
   command->add_option("--data", args->data, "Images: folder or name (fashion-mnist, digits)")
       ->required();
   command->add_option("--split", args->split, "train or test, where the source has splits")
@@ -299,6 +360,9 @@ void add_suggest_command(CLI::App& app, Action& action) {
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   command->add_flag("--all", args->all, "Rank the whole space (15,625 cells) instead of generating");
+  command->add_option("--cells", args->cells,
+                      "Rank these cells instead of generating: cell strings or files of them, one "
+                      "per line");
   command->add_option("--draws", args->draws, "Dataset draws the predictor averages over")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();

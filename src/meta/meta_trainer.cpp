@@ -87,10 +87,12 @@ void MetaTrainOptions::validate() const {
   check(bench_batch >= 0, "benchmark batch must be >= 0 (0 = the batch size)");
   check(gradient_clip >= 0, "gradient clip must be >= 0");
   check(graph_hidden >= 1 && graph_hidden <= 4096, "graph hidden width must be in [1, 4096]");
+  check(standardise == "all" || standardise == "task",
+        "standardise must be 'all' or 'task', got '" + standardise + "'");
 }
 
 nlohmann::json MetaTrainOptions::to_json() const {
-  return {{"epochs", epochs},
+  nlohmann::json json = {{"epochs", epochs},
           {"batch_size", batch_size},
           {"learning_rate", learning_rate},
           {"optimizer", "adam"},
@@ -105,6 +107,9 @@ nlohmann::json MetaTrainOptions::to_json() const {
           {"graph_hidden", graph_hidden},
           {"gradient_clip", gradient_clip},
           {"seed", seed}};
+  // Written only when it differs from MetaD2A's, so that earlier checkpoints still match.
+  if (standardise != "all") json["standardise"] = standardise;
+  return json;
 }
 
 nlohmann::json MetaEpochReport::to_json() const {
@@ -171,6 +176,13 @@ MetaTrainer::MetaTrainer(MetaTrainingSet data, std::vector<BenchColumn> bench,
   std::vector<double> train_acc;
   for (int s : train_samples_) train_acc.push_back(data_.samples[s].accuracy);
   mean_std(train_acc, accuracy_mean_, accuracy_std_);
+  task_accuracy_mean_.assign(num_tasks, 0.0);
+  task_accuracy_std_.assign(num_tasks, 1.0);
+  for (const auto& [task, members] : by_task) {
+    std::vector<double> acc;
+    for (int s : members) acc.push_back(data_.samples[s].accuracy);
+    mean_std(acc, task_accuracy_mean_[task], task_accuracy_std_[task]);
+  }
 
   // Generator pairs: the top-k cells of each task (ties broken by record order).
   for (auto& [task, members] : by_task) {
@@ -225,6 +237,7 @@ MetaTrainer::MetaTrainer(MetaTrainingSet data, std::vector<BenchColumn> bench,
   PredictorOptions predictor_options(data_.feature_dim);
   predictor_options.graph_encoder(GraphEncoderOptions().hidden_dim(options_.graph_hidden));
   predictor_options.prior(uses_prior());
+  predictor_options.task_stats(options_.standardise == "task");
   predictor_ = Predictor(predictor_options);
   GeneratorOptions generator_options(data_.feature_dim);
   generator_options.decoder(GraphDecoderOptions().hidden_dim(options_.graph_hidden));
@@ -301,11 +314,14 @@ MetaEpochReport MetaTrainer::train_epoch() {
     const std::vector<int> members(order.begin() + first, order.begin() + std::min(order.size(), first + batch));
     std::vector<int> tasks;
     std::vector<Nb201Cell> cells;
-    std::vector<float> targets;
+    std::vector<float> targets, task_targets;
     for (int s : members) {
-      tasks.push_back(data_.samples[s].task);
+      const int task = data_.samples[s].task;
+      tasks.push_back(task);
       cells.push_back(data_.samples[s].cell);
-      targets.push_back(static_cast<float>((data_.samples[s].accuracy - accuracy_mean_) / accuracy_std_));
+      targets.push_back(static_cast<float>(target(s)));
+      task_targets.push_back(static_cast<float>((task_accuracy_mean_[task] - accuracy_mean_) / accuracy_std_));
+      task_targets.push_back(static_cast<float>(std::log(task_accuracy_std_[task] / accuracy_std_)));
     }
     const torch::Tensor dataset = encode_draws(
         [this](const torch::Tensor& f) { return predictor_->encode_dataset(f); }, tasks, rng);
@@ -316,6 +332,11 @@ MetaEpochReport MetaTrainer::train_epoch() {
                      : predictor_->score(embeddings, dataset);
     torch::Tensor loss = torch::mse_loss(prediction, torch::tensor(targets));
     loss_sum += loss.item<double>();
+    if (predictor_->options.task_stats()) {
+      const auto rows = static_cast<int64_t>(members.size());
+      loss = loss + torch::mse_loss(predictor_->task_stats(dataset),
+                                    torch::tensor(task_targets).view({rows, 2}));
+    }
     if (!bench_.empty() && options_.bench_weight > 0) {
       std::vector<int64_t> rows;
       const auto bench_batch = options_.bench_batch > 0 ? static_cast<std::size_t>(options_.bench_batch) : batch;
@@ -404,8 +425,8 @@ std::pair<double, double> MetaTrainer::validate_predictor() {
     const torch::Tensor mean = sum / options_.validation_draws;
     const std::vector<double> predicted(mean.data_ptr<float>(), mean.data_ptr<float>() + mean.numel());
     for (std::size_t i = 0; i < truth.size(); ++i) {
-      const double target = (truth[i] - accuracy_mean_) / accuracy_std_;
-      squared_error += (predicted[i] - target) * (predicted[i] - target);
+      const double expected = target(members[i]);
+      squared_error += (predicted[i] - expected) * (predicted[i] - expected);
     }
     const bool constant = std::all_of(truth.begin(), truth.end(), [&](double t) { return t == truth[0]; });
     if (truth.size() >= 2 && !constant) {
@@ -449,6 +470,14 @@ double MetaTrainer::validate_generator() {
   }
   generator_->train();
   return sum / pairs.size();
+}
+
+double MetaTrainer::target(int sample) const {
+  const MetaSample& s = data_.samples.at(static_cast<std::size_t>(sample));
+  if (options_.standardise == "task") {
+    return (s.accuracy - task_accuracy_mean_[s.task]) / task_accuracy_std_[s.task];
+  }
+  return (s.accuracy - accuracy_mean_) / accuracy_std_;
 }
 
 Predictor MetaTrainer::best_predictor() const { return clone_eval(best_predictor_); }
@@ -498,6 +527,10 @@ nlohmann::json MetaTrainer::describe() const {
           {"generator_pairs", {{"train", train_pairs_.size()}, {"validation", validation_pairs_.size()}}},
           {"accuracy_mean", accuracy_mean_},
           {"accuracy_std", accuracy_std_},
+          {"standardise", options_.standardise == "task"
+                              ? "within each task (a task head predicts each task's mean and "
+                                "spread)"
+                              : "over all training records"},
           {"benchmark_columns", columns},
           {"benchmark_use", bench_.empty() ? "none"
                             : uses_prior() ? "a dataset-agnostic prior(cell) fitted to the columns "

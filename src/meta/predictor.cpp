@@ -14,7 +14,8 @@ nlohmann::json to_json(const PredictorOptions& options) {
           {"graph_encoder", to_json(options.graph_encoder())},
           {"mlp_hidden", options.mlp_hidden()},
           {"prior", options.prior()},
-          {"residual_weight", options.residual_weight()}};
+          {"residual_weight", options.residual_weight()},
+          {"task_stats", options.task_stats()}};
 }
 
 PredictorOptions predictor_options_from_json(const nlohmann::json& json, const std::string& where) {
@@ -29,7 +30,9 @@ PredictorOptions predictor_options_from_json(const nlohmann::json& json, const s
       .prior(json.contains("prior") ? meta_json::boolean(json, "prior", where) : false)
       .residual_weight(json.contains("residual_weight")
                            ? meta_json::number(json, "residual_weight", where)
-                           : 1.0);
+                           : 1.0)
+      .task_stats(json.contains("task_stats") ? meta_json::boolean(json, "task_stats", where)
+                                              : false);
 }
 
 PredictorImpl::PredictorImpl(const PredictorOptions& options_) : options(options_) { reset(); }
@@ -53,6 +56,14 @@ void PredictorImpl::reset() {
         "prior_head", torch::nn::Sequential(torch::nn::Linear(cell_dim, options.mlp_hidden()),
                                             torch::nn::ReLU(),
                                             torch::nn::Linear(options.mlp_hidden(), 1)));
+  }
+  task_head_ = nullptr;
+  if (options.task_stats()) {
+    constexpr int64_t kTaskHidden = 64;  // two numbers from a 56-dim vector: a small head will do
+    task_head_ = register_module(
+        "task_head",
+        torch::nn::Sequential(torch::nn::Linear(options.set_encoder().output_dim(), kTaskHidden),
+                              torch::nn::ReLU(), torch::nn::Linear(kTaskHidden, 2)));
   }
 }
 
@@ -104,6 +115,16 @@ torch::Tensor PredictorImpl::residual(const torch::Tensor& cell_embeddings,
 
 torch::Tensor PredictorImpl::forward(const torch::Tensor& codes, const torch::Tensor& dataset) {
   return score(embed_cells(codes), dataset);
+}
+
+torch::Tensor PredictorImpl::task_stats(const torch::Tensor& dataset) {
+  if (!options.task_stats()) throw bad_input("predictor: this predictor has no task head");
+  const int64_t dataset_dim = options.set_encoder().output_dim();
+  if (dataset.dim() != 2 || dataset.size(1) != dataset_dim) {
+    throw bad_input("predictor: dataset vectors must be [B, " + std::to_string(dataset_dim) +
+                    "], got " + c10::str(dataset.sizes()));
+  }
+  return task_head_->forward(dataset);
 }
 
 void save_predictor(const std::filesystem::path& dir, const Predictor& predictor,

@@ -54,6 +54,9 @@ void validate(const SuggestOptions& o) {
     throw bad_input("--samples must be at least 1, got " + std::to_string(o.samples));
   }
   if (o.draws < 1) throw bad_input("--draws must be at least 1, got " + std::to_string(o.draws));
+  if (o.whole_space && !o.cells.empty()) {
+    throw bad_input("--all and --cells both name the candidates: give one of them");
+  }
   if (o.images_per_class < 0) {
     throw bad_input("--images-per-class must be positive, got " +
                     std::to_string(o.images_per_class));
@@ -127,6 +130,73 @@ torch::Tensor embed_in_chunks(Predictor& predictor, const torch::Tensor& codes) 
   return torch::cat(parts, 0);
 }
 
+struct CellScores {
+  std::vector<double> score, score_std;        // ranking score: mean and spread over draws
+  std::vector<double> estimate, estimate_std;  // accuracy estimate in percent
+};
+
+// Scores cells for one dataset's draws: ranking score = prior + W x residual (the residual alone
+// without a prior), and the accuracy estimate with the dataset term at full weight, turned into
+// percent through the task head when the predictor has one, else through the model's global
+// standardisation. Embeddings come from the model's space cache when it has one.
+class CellScorer {
+ public:
+  CellScorer(const MetaModel& model, Predictor predictor, torch::Tensor datasets, double weight)
+      : model_(model), predictor_(std::move(predictor)), datasets_(std::move(datasets)),
+        weight_(weight) {
+    if (predictor_->options.task_stats()) {
+      task_stats_ = predictor_->task_stats(datasets_).to(torch::kFloat64);  // [draws, 2]
+    }
+  }
+  bool uses_task_head() const { return task_stats_.defined(); }
+
+  CellScores score(const std::vector<Nb201Cell>& cells) const {
+    Predictor predictor = predictor_;
+    torch::Tensor embeddings;
+    if (model_.space_embeddings.defined()) {
+      std::vector<int64_t> rows;
+      for (const Nb201Cell& c : cells) rows.push_back(c.dense_index());
+      embeddings = model_.space_embeddings.index_select(0, torch::tensor(rows, torch::kLong));
+    } else {
+      embeddings = embed_in_chunks(predictor, cells_to_op_codes(cells));
+    }
+    const bool has_prior = predictor->options.prior();
+    const torch::Tensor prior = has_prior ? predictor->prior_score(embeddings) : torch::Tensor();
+    std::vector<torch::Tensor> per_draw, estimates;
+    for (int64_t d = 0; d < datasets_.size(0); ++d) {
+      const torch::Tensor residual = predictor->residual(embeddings, datasets_.slice(0, d, d + 1));
+      per_draw.push_back(has_prior ? prior + weight_ * residual : residual);
+      // In double, so that the estimate is exactly the score's affine image when W = 1.
+      const torch::Tensor z = (has_prior ? prior + residual : residual).to(torch::kFloat64);
+      estimates.push_back(
+          task_stats_.defined()
+              ? model_.accuracy_mean +
+                    model_.accuracy_std * (task_stats_[d][0] + task_stats_[d][1].exp() * z)
+              : model_.accuracy_mean + model_.accuracy_std * z);
+    }
+    CellScores out;
+    std::tie(out.score, out.score_std) = mean_and_spread(per_draw);
+    std::tie(out.estimate, out.estimate_std) = mean_and_spread(estimates);
+    return out;
+  }
+
+ private:
+  static std::pair<std::vector<double>, std::vector<double>> mean_and_spread(
+      const std::vector<torch::Tensor>& draws) {
+    const torch::Tensor t = torch::stack(draws).to(torch::kFloat64);  // [draws, M]
+    const torch::Tensor mean = t.mean(0).contiguous();
+    const torch::Tensor spread = t.std(0, /*unbiased=*/false).contiguous();
+    return {std::vector<double>(mean.data_ptr<double>(), mean.data_ptr<double>() + mean.numel()),
+            std::vector<double>(spread.data_ptr<double>(), spread.data_ptr<double>() + spread.numel())};
+  }
+
+  const MetaModel& model_;
+  Predictor predictor_;
+  torch::Tensor datasets_;
+  double weight_;
+  torch::Tensor task_stats_;
+};
+
 // The NASWOT mini-batch: about `batch` images spread evenly over the classes, normalised with the
 // pool's channel statistics, at the cost network's image size.
 torch::Tensor naswot_images(const ImageSet& pool, const SuggestOptions& options,
@@ -189,6 +259,7 @@ SuggestResult suggest_cells(const MetaModel& model, const ImageSet& pool,
   result.images_per_class = static_cast<int>(std::min<std::size_t>(
       options.images_per_class > 0 ? options.images_per_class : model.images_per_class, *smallest));
   torch::NoGradGuard no_grad;
+  const Nb201Equivalence& equivalence = Nb201Equivalence::instance();
 
   // 1-2. The draws, then each drawn image's features once.
   auto start = Clock::now();
@@ -205,6 +276,8 @@ SuggestResult suggest_cells(const MetaModel& model, const ImageSet& pool,
   std::vector<Nb201Cell> candidates;
   if (options.whole_space) {
     candidates = all_nb201_cells();
+  } else if (!options.cells.empty()) {
+    candidates = options.cells;
   } else {
     Generator generator = model.generator;
     const torch::Tensor latent = generator->sample_latent(generator->encode(features));
@@ -218,7 +291,6 @@ SuggestResult suggest_cells(const MetaModel& model, const ImageSet& pool,
 
   // 4. Distinct cells within the limits.
   start = Clock::now();
-  const Nb201Equivalence& equivalence = Nb201Equivalence::instance();
   std::vector<bool> seen(kNb201NumCells, false);
   result.min_flops_seen = result.min_params_seen = std::numeric_limits<double>::infinity();
   for (const Nb201Cell& cell : candidates) {
@@ -241,36 +313,47 @@ SuggestResult suggest_cells(const MetaModel& model, const ImageSet& pool,
     result.scored.push_back(scored);
   }
 
-  // 5. The predictor: embed every candidate once, score it against each draw, average.
+  // 5. The predictor: embed every candidate once (or take the cache), score it against each
+  // draw, average.
+  Predictor predictor = model.predictor;  // a handle: its forward methods are not const
+  const torch::Tensor datasets = predictor->encode_dataset(features);  // [draws, Ds]
+  const bool has_prior = predictor->options.prior();
+  result.residual_weight = has_prior ? predictor->options.residual_weight() : 0.0;
+  if (has_prior && options.residual_weight) {
+    result.residual_weight = *options.residual_weight;
+  } else if (has_prior && model.gate) {
+    const torch::Tensor summary = features.mean(std::vector<int64_t>{0, 1, 2}).contiguous();
+    result.gate_distance = model.gate->distance(
+        std::vector<float>(summary.data_ptr<float>(), summary.data_ptr<float>() + summary.numel()));
+    result.residual_weight = model.gate->weight_at(*result.gate_distance);
+  }
+  const CellScorer scorer(model, predictor, datasets, result.residual_weight);
+  result.estimate_from_task_head = scorer.uses_task_head();
   if (!result.scored.empty()) {
-    Predictor predictor = model.predictor;  // a handle: its forward methods are not const
-    const double weight = options.residual_weight.value_or(predictor->options.residual_weight());
     std::vector<Nb201Cell> cells;
     for (const auto& s : result.scored) cells.push_back(s.cell);
-    const torch::Tensor embeddings = embed_in_chunks(predictor, cells_to_op_codes(cells));
-    const torch::Tensor datasets = predictor->encode_dataset(features);  // [draws, Ds]
-    // Per draw: the ranking score (prior + W x residual) and the estimate (prior + residual).
-    const bool has_prior = predictor->options.prior();
-    const torch::Tensor prior = has_prior ? predictor->prior_score(embeddings) : torch::Tensor();
-    std::vector<torch::Tensor> per_draw, estimates;
-    for (int64_t d = 0; d < datasets.size(0); ++d) {
-      const torch::Tensor residual = predictor->residual(embeddings, datasets.slice(0, d, d + 1));
-      per_draw.push_back(has_prior ? prior + weight * residual : residual);
-      estimates.push_back(has_prior ? prior + residual : residual);
-    }
-    const auto mean_and_spread = [](const std::vector<torch::Tensor>& draws) {
-      const torch::Tensor t = torch::stack(draws).to(torch::kFloat64);  // [draws, M]
-      return std::make_pair(t.mean(0).contiguous(), t.std(0, /*unbiased=*/false).contiguous());
-    };
-    const auto [mean, spread] = mean_and_spread(per_draw);
-    const auto [estimate, estimate_spread] = mean_and_spread(estimates);
+    const CellScores scores = scorer.score(cells);
     for (std::size_t i = 0; i < result.scored.size(); ++i) {
       ScoredCell& s = result.scored[i];
-      const auto m = static_cast<int64_t>(i);
-      s.score = mean[m].item<double>();
-      s.score_std = spread[m].item<double>();
-      s.predicted_accuracy = estimate[m].item<double>() * model.accuracy_std + model.accuracy_mean;
-      s.predicted_accuracy_std = estimate_spread[m].item<double>() * model.accuracy_std;
+      s.score = scores.score[i];
+      s.score_std = scores.score_std[i];
+      s.predicted_accuracy = scores.estimate[i];
+      s.predicted_accuracy_std = scores.estimate_std[i];
+    }
+    // Percentiles against every connected class of the space (its first member), when the model
+    // caches the space's embeddings: a head per class, not a graph encoding.
+    if (model.space_embeddings.defined()) {
+      std::vector<Nb201Cell> space;
+      for (int c = 0; c < equivalence.num_classes(); ++c) {
+        const Nb201Cell& cell = equivalence.representative(c);
+        if (!nb201_is_disconnected(cell)) space.push_back(cell);
+      }
+      std::vector<double> sorted = scorer.score(space).score;
+      std::sort(sorted.begin(), sorted.end());
+      for (ScoredCell& s : result.scored) {
+        const auto below = std::lower_bound(sorted.begin(), sorted.end(), s.score) - sorted.begin();
+        s.percentile = 100.0 * static_cast<double>(below) / static_cast<double>(sorted.size());
+      }
     }
   }
 

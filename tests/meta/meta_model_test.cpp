@@ -14,7 +14,8 @@ namespace {
 
 MetaModel small_model(std::uint64_t extractor_seed) {
   torch::manual_seed(2);
-  MetaModel model{FeatureExtractor::random_cnn(8, extractor_seed)};
+  MetaModel model{FeatureExtractor::random_cnn(8, extractor_seed), nullptr, nullptr, 0, 1, 20,
+                  {}, std::nullopt, {}};
   GeneratorOptions g(8);
   g.decoder(GraphDecoderOptions().hidden_dim(16));
   model.generator = Generator(g);
@@ -55,6 +56,37 @@ TEST(MetaModel, SaveLoadRoundTrip) {
   EXPECT_TRUE(torch::equal(loaded.predictor->forward(codes, loaded.predictor->encode_dataset(features)),
                            model.predictor->forward(codes, model.predictor->encode_dataset(features))));
   EXPECT_EQ(loaded.generator->generate_greedy(features), model.generator->generate_greedy(features));
+}
+
+TEST(MetaModel, SpaceEmbeddingsCacheIsCheckedAgainstThePredictor) {
+  const auto dir = test::meta_scratch_dir("meta_model_space") / "model";
+  MetaModel model = small_model(1);
+  model.gate = DatasetGate::fit({std::vector<float>(8, 0.f), std::vector<float>(8, 1.f)},
+                                {"a", "b"}, 0.5);
+  save_meta_model(dir.string(), model, "card");
+  EXPECT_FALSE(load_meta_model(dir.string()).space_embeddings.defined());
+  const torch::Tensor written = save_space_embeddings(dir.string(), model);
+  ASSERT_EQ(written.size(0), kNb201NumCells);
+  const MetaModel loaded = load_meta_model(dir.string());
+  ASSERT_TRUE(loaded.space_embeddings.defined());
+  ASSERT_TRUE(loaded.gate.has_value());
+  EXPECT_DOUBLE_EQ(loaded.gate->max_weight, 0.5);
+  {
+    torch::NoGradGuard no_grad;
+    const std::vector<Nb201Cell> cells = {Nb201Cell::from_dense_index(123),
+                                          Nb201Cell::from_dense_index(15624)};
+    Predictor predictor = loaded.predictor;
+    const torch::Tensor fresh = predictor->embed_cells(cells_to_op_codes(cells));
+    EXPECT_TRUE(torch::allclose(fresh, loaded.space_embeddings.index_select(
+                                           0, torch::tensor({123, 15624}, torch::kLong))));
+  }
+  // The cache of other weights is refused; saving new weights drops the cache.
+  const torch::Tensor stale = written + 1;
+  torch::save(stale, (dir / "space_embeddings.pt").string());
+  EXPECT_THROW(load_meta_model(dir.string()), Error);
+  save_meta_model(dir.string(), small_model(1), "card");
+  EXPECT_FALSE(std::filesystem::exists(dir / "space_embeddings.pt"));
+  EXPECT_NO_THROW(load_meta_model(dir.string()));
 }
 
 TEST(MetaModel, RefusesMissingOtherVersionAndMismatchedExtractor) {

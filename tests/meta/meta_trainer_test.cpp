@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <map>
 
 #include "d2a/error.h"
 #include "d2a/meta/bench_columns.h"
@@ -118,6 +119,44 @@ TEST(MetaTrainer, LowersItsLossAndRanksHeldOutTasksAboveChance) {
   EXPECT_EQ(h[trainer.best_predictor_epoch() - 1].validation_spearman, best);
   EXPECT_GE(trainer.best_generator_epoch(), 1);
   EXPECT_FALSE(trainer.best_predictor()->is_training());
+}
+
+TEST(MetaTrainer, StandardisedWithinTasksRanksHeldOutTasksAndLearnsEachTasksLevel) {
+  torch::set_num_threads(1);
+  // Shift the dark tasks' accuracies by 20 points: a level the task head must learn, and that
+  // per-task standardisation keeps out of the cell terms.
+  MetaTrainingSet set = synthetic_set();
+  for (MetaSample& s : set.samples) s.accuracy += s.task % 2 == 1 ? 20.0f : 0.0f;
+  MetaTrainOptions options = small_options();
+  options.standardise = "task";
+  MetaTrainer trainer(set, {}, options);
+  std::map<int, std::vector<double>> targets;
+  for (std::size_t s = 0; s < set.samples.size(); ++s) {
+    targets[set.samples[s].task].push_back(trainer.target(static_cast<int>(s)));
+  }
+  for (const auto& [task, values] : targets) {
+    double mean = 0, var = 0;
+    for (double v : values) mean += v / values.size();
+    for (double v : values) var += (v - mean) * (v - mean) / values.size();
+    EXPECT_NEAR(mean, 0.0, 1e-5) << "task " << task;
+    EXPECT_NEAR(var, 1.0, 1e-4) << "task " << task;
+  }
+  for (int e = 0; e < options.epochs; ++e) trainer.train_epoch();
+  double best = -1;
+  for (const auto& r : trainer.history()) best = std::max(best, r.validation_spearman);
+  EXPECT_GT(best, 0.6);
+  Predictor predictor = trainer.best_predictor();
+  ASSERT_TRUE(predictor->options.task_stats());
+  // The task head puts the dark (shifted) tasks above the bright ones.
+  torch::NoGradGuard no_grad;
+  std::mt19937_64 rng(3);
+  double bright = 0, dark = 0;
+  for (std::size_t t = 0; t < set.tasks.size(); ++t) {
+    const torch::Tensor draw = draw_dataset(set.tasks[t].features, 8, rng).unsqueeze(0);
+    const double level = predictor->task_stats(predictor->encode_dataset(draw))[0][0].item<double>();
+    (t % 2 == 1 ? dark : bright) += level;
+  }
+  EXPECT_GT(dark, bright);
 }
 
 TEST(MetaTrainer, ResumeRepeatsTheUninterruptedRun) {

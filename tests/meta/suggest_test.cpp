@@ -7,6 +7,7 @@
 #include <set>
 
 #include "d2a/error.h"
+#include "d2a/meta/cell_batch.h"
 #include "d2a/space/nb201_graph.h"
 #include "tiny_meta_model.h"
 
@@ -127,6 +128,106 @@ TEST(SuggestCells, WithAPriorRanksByPriorPlusWeightedResidualAndEstimatesWithThe
   for (std::size_t i = 0; i < a.scored.size(); ++i) {
     EXPECT_NEAR(a.scored[i].predicted_accuracy, full.scored[i].predicted_accuracy, 1e-6);
   }
+}
+
+TEST(SuggestCells, GivenCellsAreTheCandidates) {
+  const MetaModel model = test::tiny_meta_model(3, /*prior=*/true);
+  SuggestOptions options;
+  options.draws = 2;
+  options.cells = {Nb201Cell::from_dense_index(15624), Nb201Cell::from_dense_index(7),
+                   Nb201Cell::from_dense_index(15624), Nb201Cell::from_dense_index(9000)};
+  const SuggestResult r = suggest_cells(model, tiny_pool(3, 6), options);
+  EXPECT_EQ(r.candidates, 4);
+  ASSERT_EQ(r.distinct_cells, 3);
+  EXPECT_EQ(r.scored[0].cell, options.cells[0]);
+  EXPECT_EQ(r.scored[1].cell, options.cells[1]);
+  EXPECT_EQ(r.scored[2].cell, options.cells[3]);
+  options.whole_space = true;
+  EXPECT_THROW(suggest_cells(model, tiny_pool(3, 6), options), Error);
+}
+
+TEST(SuggestCells, SpaceCacheGivesTheSameScoresAndPercentilesAmongTheSpacesClasses) {
+  MetaModel model = test::tiny_meta_model(3, /*prior=*/true);
+  SuggestOptions options;
+  options.draws = 2;
+  options.residual_weight = 0.5;
+  options.cells = {Nb201Cell::from_dense_index(15624), Nb201Cell::from_dense_index(7),
+                   Nb201Cell::from_dense_index(9000)};
+  const SuggestResult plain = suggest_cells(model, tiny_pool(3, 6), options);
+  EXPECT_FALSE(plain.scored[0].percentile.has_value());  // no cache, no percentile
+  {
+    torch::NoGradGuard no_grad;
+    model.space_embeddings = model.predictor->embed_cells(cells_to_op_codes(all_nb201_cells()));
+  }
+  const SuggestResult cached = suggest_cells(model, tiny_pool(3, 6), options);
+  for (std::size_t i = 0; i < plain.scored.size(); ++i) {
+    EXPECT_NEAR(cached.scored[i].score, plain.scored[i].score, 1e-5);
+    ASSERT_TRUE(cached.scored[i].percentile.has_value());
+    EXPECT_GE(*cached.scored[i].percentile, 0.0);
+    EXPECT_LE(*cached.scored[i].percentile, 100.0);
+  }
+  // Percentiles order like scores, and the best cell of the whole space beats nearly all of it.
+  for (std::size_t i = 0; i < cached.scored.size(); ++i) {
+    for (std::size_t j = 0; j < cached.scored.size(); ++j) {
+      if (cached.scored[i].score > cached.scored[j].score) {
+        EXPECT_GE(*cached.scored[i].percentile, *cached.scored[j].percentile);
+      }
+    }
+  }
+  options.cells.clear();
+  options.whole_space = true;
+  const SuggestResult space = suggest_cells(model, tiny_pool(3, 6), options);
+  EXPECT_GE(*space.ranked.front().percentile, 99.9);
+  EXPECT_LE(*space.ranked.back().percentile, 0.1);
+}
+
+TEST(SuggestCells, DatasetGateSetsTheResidualWeightByDistance) {
+  MetaModel model = test::tiny_meta_model(3, /*prior=*/true);
+  SuggestOptions options;
+  options.draws = 2;
+  options.cells = {Nb201Cell::from_dense_index(15624), Nb201Cell::from_dense_index(7)};
+  const ImageSet pool = tiny_pool(3, 6);
+  // The pool's own feature summary as a reference: distance 0, full weight.
+  torch::Tensor summary;
+  {
+    torch::NoGradGuard no_grad;
+    std::vector<std::size_t> all(pool.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    summary = model.extractor.extract(pool, all).mean(0).contiguous();
+  }
+  std::vector<float> near(summary.data_ptr<float>(), summary.data_ptr<float>() + summary.numel());
+  std::vector<float> far = near;
+  for (float& v : far) v += 100;
+  model.gate = DatasetGate::fit({near, far}, {"here", "there"}, 0.7);
+  const SuggestResult r = suggest_cells(model, pool, options);
+  ASSERT_TRUE(r.gate_distance.has_value());
+  EXPECT_LT(*r.gate_distance, model.gate->near);  // every draw is a subset of the pool
+  EXPECT_DOUBLE_EQ(r.residual_weight, 0.7);
+  // Moved beyond the farthest source: the prior alone.
+  for (auto& ref : model.gate->references) ref[0] += 1000;
+  const SuggestResult away = suggest_cells(model, pool, options);
+  EXPECT_DOUBLE_EQ(away.residual_weight, 0.0);
+  // An explicit weight wins over the gate.
+  options.residual_weight = 0.25;
+  const SuggestResult fixed = suggest_cells(model, pool, options);
+  EXPECT_DOUBLE_EQ(fixed.residual_weight, 0.25);
+  EXPECT_FALSE(fixed.gate_distance.has_value());
+}
+
+TEST(SuggestCells, TaskHeadTurnsScoresIntoPercent) {
+  const MetaModel model = test::tiny_meta_model(3, /*prior=*/true, /*task_stats=*/true);
+  SuggestOptions options;
+  options.draws = 1;
+  options.residual_weight = 1.0;
+  options.cells = {Nb201Cell::from_dense_index(15624), Nb201Cell::from_dense_index(7)};
+  const SuggestResult r = suggest_cells(model, tiny_pool(3, 6), options);
+  ASSERT_TRUE(r.estimate_from_task_head);
+  // One draw: estimate = 70 + 10 * (m + exp(log s) * score) for the task head's (m, log s).
+  const double a = r.scored[0].score, b = r.scored[1].score;
+  const double ea = r.scored[0].predicted_accuracy, eb = r.scored[1].predicted_accuracy;
+  const double slope = (ea - eb) / (a - b);  // 10 * exp(log s)
+  EXPECT_GT(slope, 0);
+  EXPECT_NEAR(ea - slope * a, eb - slope * b, 1e-4);  // the same offset, 70 + 10 m
 }
 
 TEST(SuggestCells, RefusesOneClassAndBadOptions) {

@@ -18,9 +18,11 @@ namespace d2a::test {
 
 inline constexpr int kTinyFeatureDim = 16;
 
-inline MetaModel tiny_meta_model(std::uint64_t seed = 3, bool prior = false) {
+inline MetaModel tiny_meta_model(std::uint64_t seed = 3, bool prior = false,
+                                 bool task_stats = false) {
   torch::manual_seed(seed);
-  MetaModel model{FeatureExtractor::random_cnn(kTinyFeatureDim, seed)};
+  MetaModel model{FeatureExtractor::random_cnn(kTinyFeatureDim, seed), nullptr, nullptr, 0, 1, 20,
+                  {}, std::nullopt, {}};
   GeneratorOptions generator_options(kTinyFeatureDim);
   generator_options.set_encoder().hidden_dim(16).output_dim(16);
   generator_options.decoder().latent_dim(8).hidden_dim(32);
@@ -30,6 +32,7 @@ inline MetaModel tiny_meta_model(std::uint64_t seed = 3, bool prior = false) {
   predictor_options.graph_encoder().hidden_dim(32).output_dim(16);
   predictor_options.mlp_hidden(32);
   predictor_options.prior(prior);
+  predictor_options.task_stats(task_stats);
   model.predictor = Predictor(predictor_options);
   model.generator->eval();
   model.predictor->eval();

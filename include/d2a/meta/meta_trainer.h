@@ -53,6 +53,11 @@ struct MetaTrainOptions {
   std::string bench_use = "task";  // "task" or "prior" (see above)
   int bench_batch = 0;             // cells per benchmark batch; 0 = batch_size
   double gradient_clip = 5.0;  // max global gradient norm per step (0 = none)
+  // How database accuracies become targets: "all" (one mean and std over every training
+  // record, MetaD2A's) or "task" (within each task, so that a task's difficulty is not part of
+  // what the cell terms must explain; the predictor then gets a task head that predicts each
+  // task's mean and spread from its dataset vector, for accuracy estimates in percent).
+  std::string standardise = "all";
   int64_t graph_hidden = 512;  // GRU width of the predictor's encoder and the generator's decoder
   std::uint64_t seed = 0;
 
@@ -108,6 +113,8 @@ class MetaTrainer {
   Generator best_generator() const;
   int best_predictor_epoch() const { return best_predictor_epoch_; }
   int best_generator_epoch() const { return best_generator_epoch_; }
+  // The target of a sample: its accuracy standardised as options().standardise says.
+  double target(int sample) const;
   double accuracy_mean() const { return accuracy_mean_; }
   double accuracy_std() const { return accuracy_std_; }
   std::vector<std::string> validation_task_ids() const;
@@ -142,6 +149,8 @@ class MetaTrainer {
   std::vector<bool> is_validation_task_;
   std::vector<int> train_pairs_, validation_pairs_;  // generator pairs: positions in data_.samples
   double accuracy_mean_ = 0, accuracy_std_ = 1;
+  // Per task (standardise "task"): its records' mean and standard deviation in percent.
+  std::vector<double> task_accuracy_mean_, task_accuracy_std_;
   std::vector<double> bench_mean_, bench_std_;
   torch::Tensor bench_codes_;  // [C * cells, 6]
   torch::Tensor bench_targets_;  // [C * cells] standardised

@@ -28,6 +28,9 @@ struct PredictorOptions {
   TORCH_ARG(bool, prior) = false;
   // Weight of the dataset-conditioned term in score() when `prior` is on (1 = as trained).
   TORCH_ARG(double, residual_weight) = 1.0;
+  // A task head: the dataset vector's mean and log spread of accuracy over cells, so that scores
+  // standardised within each task (meta-train --standardise task) turn back into percent.
+  TORCH_ARG(bool, task_stats) = false;
 };
 
 nlohmann::json to_json(const PredictorOptions& options);
@@ -52,6 +55,11 @@ class PredictorImpl : public torch::nn::Cloneable<PredictorImpl> {
   torch::Tensor residual(const torch::Tensor& cell_embeddings, const torch::Tensor& dataset);
   // score(embed_cells(codes), dataset): op codes [B, 6], dataset [B or 1, Ds] -> [B].
   torch::Tensor forward(const torch::Tensor& codes, const torch::Tensor& dataset);
+  // The task head: dataset vectors [B, Ds] -> [B, 2]: the task's mean accuracy over cells and
+  // the log of its standard deviation, both on the scale of the model's global standardisation
+  // (accuracy = global mean + global std * (mean + exp(log std) * score)). Throws d2a::Error
+  // (bad input) when the predictor has no task head.
+  torch::Tensor task_stats(const torch::Tensor& dataset);
 
   PredictorOptions options;
 
@@ -60,6 +68,7 @@ class PredictorImpl : public torch::nn::Cloneable<PredictorImpl> {
   GraphEncoder graph_encoder_{nullptr};
   torch::nn::Sequential head_{nullptr};
   torch::nn::Sequential prior_head_{nullptr};  // only with options.prior()
+  torch::nn::Sequential task_head_{nullptr};   // only with options.task_stats()
 };
 TORCH_MODULE(Predictor);
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the held-out ground-truth tables of meta_db/heldout: the same 150 cells
+# (meta_db/heldout/cells.txt, tools/heldout_cells.py) trained from scratch under cpu-user on one
+# 10-class task of each held-out source, test images from the source's own test split (unseen
+# icon themes, clip-art pictures, typefaces). Evaluation data only: no database record, feature
+# extractor or meta-model ever trains on these sources.
+#   tools/build_heldout.sh [SOURCE...]      (default: icons clipart arabic)
+# Environment: JOBS (parallel processes, one thread each; default the number of cores).
+# Re-running resumes unfinished tables; each writes meta_db/heldout/<source>.h5 and .csv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+d2a=build/d2a
+source tools/packages.sh
+ensure_packages python3-h5py python3-numpy
+[[ -x $d2a ]] || tools/setup.sh
+[[ -f build/data/glyphs/manifest.json ]] || tools/make_glyphs.sh build/data/glyphs --seed 0
+[[ -f build/data/pictures/manifest.json ]] || tools/make_pictures.sh build/data/pictures --seed 0
+declare -A spec=([icons]=build/data/pictures/icons [clipart]=build/data/pictures/clipart
+                 [arabic]=build/data/glyphs/arabic)
+sources=("$@")
+((${#sources[@]})) || sources=(icons clipart arabic)
+jobs="${JOBS:-$(nproc)}"
+out=meta_db/heldout
+seed=2026
+
+build() {
+  local name=$1 resume=()
+  [[ -n ${spec[$name]:-} ]] || { echo "build_heldout: unknown source '$name'" >&2; return 2; }
+  [[ -f $out/$name.h5 ]] && resume=(--resume)
+  "$d2a" db build --data "${spec[$name]}" --out "$out/$name.h5" --tasks 1 --archs-per-task 0 \
+    --archs-file "$out/cells.txt" --budget cpu-user --min-classes 10 --max-classes 10 \
+    --test-split test --seed $seed --threads 1 --json "${resume[@]}" > "build/heldout-$name.json"
+  /usr/bin/python3 tools/heldout_table.py "$out/$name.h5" "$out/$name.csv"
+}
+running=0
+for name in "${sources[@]}"; do
+  if ((running >= jobs)); then wait -n; running=$((running - 1)); fi
+  build "$name" &
+  running=$((running + 1))
+done
+wait
