@@ -45,6 +45,12 @@ TEST(Budget, CpuUserIsTheHeldOutTablesBudget) {
   EXPECT_EQ(user.train_per_class, 50);
   EXPECT_EQ(user.test_per_class, 0);
   EXPECT_FALSE(user.recipe.horizontal_flip);
+  const Budget& db = find_budget("cpu-db");  // cpu-fast with three cells per stage, no flips
+  EXPECT_EQ(db.cells_per_stage, 3);
+  EXPECT_EQ(db.image_size, 16);
+  EXPECT_EQ(db.recipe.epochs, 10);
+  EXPECT_EQ(db.train_per_class, 50);
+  EXPECT_FALSE(db.recipe.horizontal_flip);
 }
 
 TEST(Budget, OverridesChangeAndRenameTheBudget) {

@@ -64,6 +64,8 @@ inline bool operator!=(const TrainRecipe& a, const TrainRecipe& b) { return !(a 
 //   cpu-user      C8 N2 32x32, 20 epochs over 50 images per class, batch 64, lr 0.05, no flips:
 //                 what a user trains one candidate with on a 2-core CPU (about 20 s); the
 //                 held-out ground-truth tables (meta_db/heldout) use it
+//   cpu-db        C8 N3 16x16, 10 epochs over 50 images per class, no flips: the shipped
+//                 meta-database's records (tools/budget_study.sh chose it)
 //   darts-600ep   the DARTS evaluation recipe for DARTS genotypes: C36, 20 cells, 32x32, 600
 //                 epochs, SGD 0.025 momentum 0.9 (no Nesterov), wd 3e-4, batch 96, cutout 16,
 //                 auxiliary weight 0.4, drop path 0.2, gradient clip 5

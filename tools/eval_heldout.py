@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""Summarises tools/eval_heldout.sh: per held-out table and seed, the model's ranking of the
+table's cells against the table's accuracies. Prints a table and writes a JSON summary.
+
+  tools/eval_heldout.py --label L --model M --out FILE.json TABLE=RUN.json...
+"""
+import argparse
+import csv
+import json
+import os
+
+import numpy as np
+
+
+def ranks(values):
+    values = np.asarray(values, dtype=np.float64)
+    order = np.argsort(values, kind="mergesort")
+    result = np.empty(len(values))
+    sorted_values = values[order]
+    start = 0
+    while start < len(values):
+        end = start
+        while end + 1 < len(values) and sorted_values[end + 1] == sorted_values[start]:
+            end += 1
+        result[order[start:end + 1]] = (start + end) / 2.0
+        start = end + 1
+    return result
+
+
+def spearman(x, y):
+    rx, ry = ranks(x), ranks(y)
+    return float(np.corrcoef(rx, ry)[0, 1])
+
+
+def read_table(path):
+    """arch -> mean accuracy over the table's runs of it."""
+    runs = {}
+    with open(path, newline="") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        for row in rows:
+            runs.setdefault(row["arch"], []).append(float(row["accuracy"]))
+    return {a: float(np.mean(v)) for a, v in runs.items()}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--label", required=True)
+    p.add_argument("--model", required=True)
+    p.add_argument("--extra", default="")
+    p.add_argument("--out", required=True)
+    p.add_argument("runs", nargs="+", help="TABLE=RUN.json")
+    a = p.parse_args()
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    per_table = {}
+    for item in a.runs:
+        table, path = item.split("=", 1)
+        per_table.setdefault(table, []).append(path)
+    summary = {"label": a.label, "model": a.model, "extra": a.extra, "tables": {}}
+    print(f"d2a suggest on the held-out tables, model {a.model}{' (' + a.extra + ')' if a.extra else ''}")
+    print(f"  {'table':10s} {'best':>6s} {'regret':>14s} {'top-5 mean':>11s} {'Spearman':>9s} "
+          f"{'W':>6s}   {'largest-cell regret':>19s} {'chance regret':>13s}")
+    for table, paths in per_table.items():
+        truth = read_table(os.path.join(root, "meta_db", "heldout", f"{table}.csv"))
+        best = max(truth.values())
+        regrets, top5, rhos, weights, distances = [], [], [], [], []
+        largest = None
+        for path in paths:
+            run = json.load(open(path))
+            s = run["suggestions"]
+            missing = [x["arch"] for x in s if x["arch"] not in truth]
+            if missing or len(s) != len(truth):
+                raise SystemExit(f"eval_heldout: {path} ranks {len(s)} cells, the table has "
+                                 f"{len(truth)} ({len(missing)} not in it)")
+            key = "blended" if s[0].get("blended") is not None else "score"
+            regrets.append(best - truth[s[0]["arch"]])
+            top5.append(float(np.mean([truth[x["arch"]] for x in s[:5]])))
+            rhos.append(spearman([x[key] for x in s], [truth[x["arch"]] for x in s]))
+            weights.append(run["ranking"].get("residual_weight", 0.0))
+            if run["ranking"].get("gate_distance") is not None:
+                distances.append(run["ranking"]["gate_distance"])
+            largest = max(s, key=lambda x: (x["mflops"], x["arch"]))["arch"]
+        entry = {
+            "best": best,
+            "regret": {"mean": float(np.mean(regrets)), "std": float(np.std(regrets)), "values": regrets},
+            "top5_mean": float(np.mean(top5)),
+            "spearman": float(np.mean(rhos)),
+            "residual_weight": float(np.mean(weights)),
+            "gate_distance": float(np.mean(distances)) if distances else None,
+            "largest_cell_regret": best - truth[largest],
+            "chance_regret": best - float(np.mean(list(truth.values()))),
+        }
+        summary["tables"][table] = entry
+        print(f"  {table:10s} {best:6.2f} {entry['regret']['mean']:6.2f} +- {entry['regret']['std']:4.2f} "
+              f"{entry['top5_mean']:11.2f} {entry['spearman']:9.3f} {entry['residual_weight']:6.2f}   "
+              f"{entry['largest_cell_regret']:19.2f} {entry['chance_regret']:13.2f}")
+    t = summary["tables"].values()
+    summary["mean_regret"] = float(np.mean([e["regret"]["mean"] for e in t]))
+    summary["mean_spearman"] = float(np.mean([e["spearman"] for e in t]))
+    summary["min_spearman"] = float(np.min([e["spearman"] for e in t]))
+    print(f"  mean over tables: regret {summary['mean_regret']:.2f}, Spearman {summary['mean_spearman']:.3f} "
+          f"(lowest {summary['min_spearman']:.3f})")
+    with open(a.out, "w") as f:
+        json.dump(summary, f, indent=1)
+    print(f"  summary: {a.out}")
+
+
+if __name__ == "__main__":
+    main()
