@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   d2a::cli::add_meta_train_command(app, action);
   d2a::cli::add_suggest_command(app, action);
   d2a::cli::add_search_command(app, action);
+  d2a::cli::add_report_command(app, action);
 
   try {
     app.parse(argc, argv);

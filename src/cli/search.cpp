@@ -12,6 +12,7 @@
 
 #include "d2a/bench/nb201_table.h"
 #include "d2a/cli/common.h"
+#include "d2a/cli/gnuplot.h"
 #include "d2a/cli/model_location.h"
 #include "d2a/data/open_image_set.h"
 #include "d2a/error.h"
@@ -82,15 +83,10 @@ nlohmann::json warm_start(Searcher& searcher, const SearchArgs& args, const Imag
 }
 
 // gnuplot renders the history CSV: one panel per edge, one line per op. Returns the PNG path,
-// or "" (with a note on stderr) when gnuplot is missing or fails.
+// or "" (with a note on stderr; the history is in the CSV) when gnuplot is missing or fails.
 std::string plot_history(const std::string& csv, const std::string& png,
                          const std::vector<std::string>& cell_types,
                          const std::vector<std::string>& ops, int edges) {
-  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
-    std::cerr << "d2a search: note: gnuplot not found (tools/setup.sh installs gnuplot-nox); "
-                 "no plot, the history is in " << csv << "\n";
-    return "";
-  }
   // gnuplot draws a line through consecutive points of one data block, so the history is
   // regrouped into one block per (cell type, edge, op), in that order, blocks two blank lines
   // apart (addressed with `index`).
@@ -122,8 +118,7 @@ std::string plot_history(const std::string& csv, const std::string& png,
     }
   }
   data.close();
-  const std::string script_path = png + ".gp";
-  std::ofstream script(script_path);
+  std::ostringstream script;
   const int columns = edges <= 6 ? 3 : 5;
   const int rows_per_type = (edges + columns - 1) / columns;
   const int rows = rows_per_type * static_cast<int>(cell_types.size());
@@ -147,13 +142,7 @@ std::string plot_history(const std::string& csv, const std::string& png,
     for (int pad = edges; pad < rows_per_type * columns; ++pad) script << "set multiplot next\n";
   }
   script << "unset multiplot\n";
-  script.close();
-  const std::string command = "gnuplot '" + script_path + "' 2>'" + png + ".log'";
-  if (std::system(command.c_str()) != 0) {
-    std::cerr << "d2a search: note: gnuplot failed (see " << png << ".log); no plot\n";
-    return "";
-  }
-  return png;
+  return run_gnuplot(script.str(), png, "d2a search") ? png : "";
 }
 
 int run(const SearchArgs& args, const CommonOptions& common, const std::string& device_name) {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <sstream>
 
+#include "d2a/bench/device_targets.h"
 #include "d2a/cli/common.h"
 #include "d2a/cli/model_location.h"
 #include "d2a/data/open_image_set.h"
@@ -20,6 +21,7 @@
 #include "d2a/meta/suggest.h"
 #include "d2a/space/cell_list.h"
 #include "d2a/space/nb201_graph.h"
+#include "suggest_target.h"
 
 namespace d2a::cli {
 namespace {
@@ -43,6 +45,7 @@ struct SuggestArgs {
   int naswot_top = 30;
   int naswot_batch = 32;
   std::string scores_out;
+  TargetArgs target;
 };
 
 // "184M" -> 1.84e8; a plain number is a count. Throws bad input naming the flag.
@@ -88,6 +91,37 @@ std::string estimate_budget(const MetaModel& model) {
   return text.empty() ? "the meta-database's (not recorded in this model)" : text;
 }
 
+// The target's lines above the table: device, where its figures come from, bounds, Pareto set.
+std::string target_note(const nlohmann::json& target, const TargetArgs& args) {
+  if (target.is_null()) return "";
+  std::ostringstream note;
+  if (target.contains("device")) {
+    note << "target:     " << target["device"].get<std::string>() << ", "
+         << target["description"].get<std::string>();
+    if (target.contains("table")) note << " (" << target["table"].get<std::string>() << ")";
+    if (target.contains("measured")) {
+      const auto& m = target["measured"];
+      note << "; the best " << m["cells"] << " cells timed at batch 1"
+           << (args.latency_batch > 1 ? " and " + std::to_string(args.latency_batch) : "")
+           << ", " << m["threads"] << " threads (" << m["timed"] << " timed, " << m["from_cache"]
+           << " from the cache) in " << std::setprecision(3) << m["seconds"].get<double>() << " s";
+    }
+    note << "\n";
+  }
+  if (target.contains("bounds")) {
+    const auto& b = target["bounds"];
+    note << "bounds:     " << b["meeting"] << " of " << b["ranked_before"] << " ranked classes meet";
+    if (!b["max_latency_ms"].is_null()) note << " latency <= " << b["max_latency_ms"].get<double>() << " ms";
+    if (!b["max_energy_mj"].is_null()) note << " energy <= " << b["max_energy_mj"].get<double>() << " mJ";
+    note << " (a cell without a figure never counts as meeting one)\n";
+  }
+  if (target.contains("pareto")) {
+    note << "pareto:     * marks the " << target["pareto"]["size"] << " ranked cells no other beats "
+         << "in both score and " << (args.target.empty() ? "FLOPs" : "latency") << "\n";
+  }
+  return note.str();
+}
+
 nlohmann::json optional_number(const std::optional<double>& value) {
   return value && std::isfinite(*value) ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
@@ -112,7 +146,7 @@ void write_scores(const std::string& path, const SuggestResult& result, std::uin
   std::filesystem::rename(tmp, path);
 }
 
-int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
+int run_suggest(SuggestArgs args, const CommonOptions& common, const std::string& device) {
   const auto started = std::chrono::steady_clock::now();
   const auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -135,6 +169,10 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
   if (args.split != "train" && args.split != "test") {
     throw bad_input("--split must be train or test, got '" + args.split + "'");
   }
+  validate_target(args.target);
+  // A bound on a table device: rank the whole space, since the generator's candidates are chosen
+  // for accuracy and may hold few cells fast enough.
+  if (target_wants_whole_space(args.target) && options.cells.empty()) options.whole_space = true;
 
   const std::string model_dir = args.model.empty() ? default_meta_model_dir() : args.model;
   if (!std::filesystem::is_directory(model_dir)) {
@@ -153,7 +191,7 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
   options.cost_network.input_channels = pool.channels;
   const double read_data_s = elapsed() - load_model_s;
 
-  const SuggestResult result = suggest_cells(model, pool, options);
+  SuggestResult result = suggest_cells(model, pool, options);
   const int wanted = options.images_per_class > 0 ? options.images_per_class : model.images_per_class;
   if (result.images_per_class < wanted) {
     std::cerr << "d2a suggest: note: the smallest class has " << result.images_per_class
@@ -174,6 +212,8 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
                           "--samples or another --seed");
   }
   if (!args.scores_out.empty()) write_scores(args.scores_out, result, common.seed);
+  const std::size_t classes_ranked = result.ranked.size();  // before a target's bounds
+  const nlohmann::json target = apply_target(args.target, result, options.cost_network, device);
 
   const auto& equivalence = Nb201Equivalence::instance();
   const std::size_t shown = std::min<std::size_t>(args.top, result.ranked.size());
@@ -186,6 +226,10 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
         {"predicted_accuracy", s.predicted_accuracy},
         {"predicted_accuracy_std", s.predicted_accuracy_std},
         {"percentile", optional_number(s.percentile)},
+        {"latency_ms", optional_number(s.latency_ms)},
+        {"latency_batch_ms", optional_number(s.latency_batch_ms)},
+        {"energy_mj", optional_number(s.energy_mj)},
+        {"pareto", s.pareto},
         {"score", s.score},
         {"score_std", s.score_std},
         {"mflops", s.cost.flops / 1e6},
@@ -210,8 +254,8 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
       {"model", model_dir},
       {"feature_extractor", model.extractor.id()},
       {"seed", common.seed},
-      {"mode", args.all ? "whole-space" : !options.cells.empty() ? "given-cells" : "generate"},
-      {"samples", args.all || !options.cells.empty() ? nlohmann::json(nullptr)
+      {"mode", options.whole_space ? "whole-space" : !options.cells.empty() ? "given-cells" : "generate"},
+      {"samples", options.whole_space || !options.cells.empty() ? nlohmann::json(nullptr)
                                                      : nlohmann::json(args.samples)},
       {"draws", result.draws},
       {"images_per_class", result.images_per_class},
@@ -226,7 +270,7 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
         {"distinct_cells", result.distinct_cells},
         {"over_limits", result.over_limits},
         {"disconnected", result.disconnected},
-        {"classes_ranked", result.ranked.size()}}},
+        {"classes_ranked", classes_ranked}}},
       {"naswot",
        options.naswot_weight > 0
            ? nlohmann::json{{"weight", options.naswot_weight},
@@ -236,6 +280,7 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
                             {"cells_per_stage", options.naswot.cells_per_stage}}
            : nlohmann::json(nullptr)},
       {"suggestions", suggestions},
+      {"target", target},
       {"timing_s",
        {{"load_model", load_model_s},
         {"read_data", read_data_s},
@@ -290,17 +335,34 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
         << result.images_per_class << " images per class\n"
         << "model:      " << model_dir << "\n"
         << "candidates: "
-        << (args.all ? "the whole space, " + std::to_string(result.candidates) + " cells"
-                     : std::to_string(result.candidates) + " sampled (seed " +
-                           std::to_string(common.seed) + ")")
+        << (options.whole_space ? "the whole space, " + std::to_string(result.candidates) + " cells"
+            : !options.cells.empty() ? std::to_string(result.candidates) + " given"
+                                     : std::to_string(result.candidates) + " sampled (seed " +
+                                           std::to_string(common.seed) + ")")
         << ", " << result.distinct_cells << " distinct, " << result.over_limits
         << " over the limits, " << result.disconnected << " disconnected -> "
-        << result.ranked.size() << " classes ranked\n"
+        << classes_ranked << " classes ranked\n"
         << "cost:       NAS-Bench-201 network C=16 N=5 at " << options.cost_network.image_size
         << "x" << options.cost_network.image_size << ", " << options.cost_network.num_classes
         << " classes\n"
-        << blend_note.str()
-        << "\nrank   score   top %     est. acc.     MFLOPs  M params  class  cell\n";
+        << blend_note.str() << target_note(target, args.target);
+    const bool has_latency = !args.target.target.empty();
+    const bool has_energy = has_latency && !find_device_target(args.target.target).energy_column.empty();
+    const bool has_batch = args.target.latency_batch > 1;
+    out << "\nrank   score   top %     est. acc.     MFLOPs  M params"
+        << (has_latency ? "  lat. ms" : "")
+        << (has_batch ? "  batch " + std::to_string(args.target.latency_batch) + " ms" : "")
+        << (has_energy ? "   mJ" : "") << (args.target.pareto ? "  P" : "") << "  class  cell\n";
+    const auto optional_cell = [](const std::optional<double>& v, int width) {
+      std::ostringstream cell;
+      cell << std::setw(width);
+      if (v) {
+        cell << std::fixed << std::setprecision(2) << *v;
+      } else {
+        cell << "-";
+      }
+      return cell.str();
+    };
     for (std::size_t i = 0; i < shown; ++i) {
       const ScoredCell& s = result.ranked[i];
       std::ostringstream top;
@@ -313,8 +375,12 @@ int run_suggest(const SuggestArgs& args, const CommonOptions& common) {
           << std::setw(7) << s.score << std::setw(8) << top.str() << std::setw(9)
           << s.predicted_accuracy << " +- "
           << std::setw(5) << s.predicted_accuracy_std << std::setw(11) << s.cost.flops / 1e6
-          << std::setw(10) << s.cost.params / 1e6 << std::setw(7) << s.equivalence_class << "  "
-          << s.cell.str() << "\n";
+          << std::setw(10) << s.cost.params / 1e6;
+      if (has_latency) out << optional_cell(s.latency_ms, 9);
+      if (has_batch) out << optional_cell(s.latency_batch_ms, 9 + 3 + std::to_string(args.target.latency_batch).size());
+      if (has_energy) out << optional_cell(s.energy_mj, 6);
+      if (args.target.pareto) out << (s.pareto ? "  *" : "   ");
+      out << std::setw(7) << s.equivalence_class << "  " << s.cell.str() << "\n";
     }
     out << std::defaultfloat << "(" << std::setprecision(3) << total_s << " s)\n";
   });
@@ -391,10 +457,40 @@ void add_suggest_command(CLI::App& app, Action& action) {
   command->add_option("--naswot-batch", args->naswot_batch, "Images in the NASWOT mini-batch")
       ->check(CLI::Range(2, 4096))
       ->capture_default_str();
+  std::string targets;
+  for (const DeviceTarget& t : device_targets()) targets += "\n  " + t.name + ": " + t.description;
+  command->add_option("--target", args->target.target,
+                      "Device the cell will run on: latencies (and energies) from HW-NAS-Bench, or "
+                      "measured on this machine (cpu, cuda); one of:" + targets);
+  command->add_option("--latency-table", args->target.latency_table,
+                      "HW-NAS-Bench latency table (default: $D2A_LATENCY_TABLE, else "
+                      "../shared/data/nb201/nb201_hw_latency_cifar10.csv beside the source tree)");
+  command->add_option("--max-latency-ms", args->target.max_latency_ms,
+                      "Keep cells whose batch-1 latency on --target is at most this (a cell "
+                      "without a measurement never counts as meeting it); with a table device "
+                      "the whole space is ranked");
+  command->add_option("--max-energy-mj", args->target.max_energy_mj,
+                      "Keep cells whose energy per image on --target (edgegpu, eyeriss, fpga) is "
+                      "at most this");
+  command->add_flag("--pareto", args->target.pareto,
+                    "Mark the Pareto set of the ranked cells over (score, latency on --target, or "
+                    "FLOPs without one)");
+  command->add_option("--latency-batch", args->target.latency_batch,
+                      "--target cpu/cuda: also time a batch of this many images")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  command->add_option("--measure-top", args->target.measure_top,
+                      "--target cpu/cuda: how many of the best-ranked cells are timed (the others "
+                      "have no latency)")
+      ->check(CLI::Range(1, 6466))
+      ->capture_default_str();
+  command->add_option("--latency-cache", args->target.latency_cache,
+                      "--target cpu/cuda: the file of this machine's measurements (default "
+                      "~/.cache/d2a/latency.json; 'none' times every cell afresh)");
   command->add_option("--scores-out", args->scores_out,
                       "Write every scored cell (arch, class, score, cost) to this CSV");
-  set_action(command, action, [args](const CommonOptions& options, const std::string&) {
-    return run_suggest(*args, options);
+  set_action(command, action, [args](const CommonOptions& options, const std::string& device) {
+    return run_suggest(*args, options, device);
   });
 }
 

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <set>
 
 #include "cli_support.h"
@@ -201,6 +202,71 @@ TEST_F(SuggestCommand, ReportsTheRankingAndRefusesAResidualWeightWithoutAPrior) 
   EXPECT_EQ((*top20_)["ranking"], (nlohmann::json{{"prior", false}}));
   expect_bad_input(with(base_args(), {"--residual-weight", "0.5"}), "--residual-weight",
                    "suggest_residual_no_prior");
+}
+
+TEST_F(SuggestCommand, TargetDeviceBoundsAndParetoSet) {
+  const auto table = test::nb201_table("nb201_hw_latency_cifar10.csv");
+  D2A_REQUIRE_FILE(table);
+  const std::vector<std::string> target = {"--target", "edgegpu", "--latency-table", table.string()};
+  const nlohmann::json free = run_json(with(target, {"--top", "50", "--pareto"}), "suggest_edgegpu");
+  ASSERT_EQ(free["target"]["device"], "edgegpu");
+  std::vector<double> latencies;
+  for (const auto& s : free["suggestions"]) latencies.push_back(s["latency_ms"].get<double>());
+  std::sort(latencies.begin(), latencies.end());
+  const double bound = latencies[latencies.size() / 2];
+  // The Pareto set: no suggestion beats a member in both score and latency.
+  int members = 0;
+  for (const auto& a : free["suggestions"]) {
+    if (!a["pareto"].get<bool>()) continue;
+    ++members;
+    for (const auto& b : free["suggestions"]) {
+      EXPECT_FALSE(b["score"].get<double>() > a["score"].get<double>() &&
+                   b["latency_ms"].get<double>() < a["latency_ms"].get<double>());
+    }
+  }
+  EXPECT_GE(members, 1);
+  // With a bound the whole space is ranked and every suggestion meets it.
+  const nlohmann::json bounded = run_json(
+      with(target, {"--top", "20", "--max-latency-ms", std::to_string(bound), "--max-energy-mj", "1000"}),
+      "suggest_edgegpu_bound");
+  EXPECT_EQ(bounded["mode"], "whole-space");
+  ASSERT_EQ(bounded["suggestions"].size(), 20u);
+  for (const auto& s : bounded["suggestions"]) {
+    EXPECT_LE(s["latency_ms"].get<double>(), bound);
+    EXPECT_LE(s["energy_mj"].get<double>(), 1000.0);
+  }
+  expect_bad_input(with(with(base_args(), target), {"--max-latency-ms", "0.001"}),
+                   "the fastest of the", "suggest_bound_unmet");
+  expect_bad_input(with(base_args(), {"--target", "phone"}), "unknown --target 'phone'",
+                   "suggest_bad_target");
+  expect_bad_input(with(base_args(), {"--max-latency-ms", "3"}), "need --target",
+                   "suggest_bound_without_target");
+  expect_bad_input(with(base_args(), {"--target", "raspi4", "--latency-table", table.string(),
+                                      "--max-energy-mj", "3"}),
+                   "no energy figures", "suggest_energy_raspi");
+  const fs::path bad_table = test::scratch_dir("suggest_bad_latency") / "latency.csv";
+  std::ofstream(bad_table) << "net,edgegpu_latency\n(4, 3, 3, 0, 0, 0),abc\n";
+  expect_bad_input(with(base_args(), {"--target", "edgegpu", "--latency-table", bad_table.string()}),
+                   bad_table.string(), "suggest_bad_latency_table");
+}
+
+TEST_F(SuggestCommand, TargetCpuTimesTheBestCellsOnceAndCachesThem) {
+  const fs::path cache = test::scratch_dir("suggest_cpu_latency") / "latency.json";
+  const std::vector<std::string> args = {"--target", "cpu", "--measure-top", "3", "--top", "5",
+                                         "--latency-batch", "4", "--latency-cache", cache.string()};
+  const nlohmann::json first = run_json(args, "suggest_cpu_first");
+  ASSERT_TRUE(fs::exists(cache));
+  EXPECT_EQ(first["target"]["measured"]["timed"], 6);  // 3 cells x (batch 1, batch 4)
+  const auto& s = first["suggestions"];
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_GT(s[i]["latency_ms"].get<double>(), 0.0);
+    EXPECT_GT(s[i]["latency_batch_ms"].get<double>(), 0.0);
+  }
+  EXPECT_TRUE(s[3]["latency_ms"].is_null());  // not among the timed
+  const nlohmann::json second = run_json(args, "suggest_cpu_second");
+  EXPECT_EQ(second["target"]["measured"]["timed"], 0);
+  EXPECT_EQ(second["target"]["measured"]["from_cache"], 6);
+  EXPECT_EQ(second["suggestions"][0]["latency_ms"], s[0]["latency_ms"]);
 }
 
 TEST_F(SuggestCommand, RefusesBadInputWithOneLine) {

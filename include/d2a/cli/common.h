@@ -47,6 +47,7 @@ void add_features_command(CLI::App& app, Action& action);
 void add_meta_train_command(CLI::App& app, Action& action);
 void add_suggest_command(CLI::App& app, Action& action);
 void add_search_command(CLI::App& app, Action& action);
+void add_report_command(CLI::App& app, Action& action);
 // Sub-subcommands of `db` that live in files of their own.
 void add_db_build(CLI::App* db, Action& action);
 void add_db_merge(CLI::App* db, Action& action);

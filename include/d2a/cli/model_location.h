@@ -9,4 +9,8 @@ namespace d2a::cli {
 // compiles the source tree's path in).
 std::string default_meta_model_dir();
 
+// The HW-NAS-Bench latency table `suggest --target` reads: $D2A_LATENCY_TABLE when set and not
+// empty, else <source tree>/../shared/data/nb201/nb201_hw_latency_cifar10.csv.
+std::string default_latency_table();
+
 }  // namespace d2a::cli

@@ -73,6 +73,11 @@ struct ScoredCell {
   // these images: 99.9 means better than all but 0.1 % of the space. Set when the model has the
   // space cache.
   std::optional<double> percentile;
+  // On a target device (cli: suggest --target): latency of one image (ms), of a batch of the
+  // user's size (ms per batch), energy (mJ); unset where unknown. `pareto`: on the Pareto set
+  // of the ranked cells over (score, latency or FLOPs).
+  std::optional<double> latency_ms, latency_batch_ms, energy_mj;
+  bool pareto = false;
   std::optional<double> naswot;   // log|det K|, for the classes re-ranked by the blend
   std::optional<double> blended;  // (1 - w) z(score) + w z(naswot), for the same classes
 };

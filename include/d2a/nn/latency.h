@@ -1,0 +1,57 @@
+#pragma once
+// Inference latency of a NAS-Bench-201 network on this machine, and a cache of measurements per
+// machine so that a cell is timed once. The cache file is JSON:
+//   {"format": 1, "machines": {MACHINE_KEY: {ENTRY_KEY: median_ms, ...}, ...}}
+// MACHINE_KEY names the processor (or GPU), the device, the thread count and the LibTorch
+// version; ENTRY_KEY the cell, the network's size and the batch.
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <map>
+#include <string>
+
+#include "d2a/space/nb201.h"
+#include "d2a/space/nb201_cost.h"
+
+namespace d2a {
+
+struct LatencyOptions {
+  int batch = 1;
+  int warmup = 2;    // untimed forwards first (allocator, oneDNN primitive caches)
+  int repeats = 5;   // timed forwards; the median is reported
+  torch::Device device = torch::kCPU;
+};
+
+// Median wall time (ms) of one forward pass of the network around `cell` (eval mode, no
+// gradients, random inputs of macro.image_size), after the warm-up. Throws d2a::Error (bad input)
+// for a batch or repeat count < 1.
+double measure_latency_ms(const Nb201Cell& cell, const Nb201MacroConfig& macro,
+                          const LatencyOptions& options);
+
+// "cpu:<model name> x<threads>:torch <version>" or "cuda:<GPU name>:torch <version>".
+std::string latency_machine_key(const torch::Device& device);
+
+class LatencyCache {
+ public:
+  // Reads `path` if it exists (an unreadable or malformed file is bad input, naming it); an
+  // empty path is a cache that is never written.
+  explicit LatencyCache(std::string path, std::string machine_key);
+  static std::string entry_key(const Nb201Cell& cell, const Nb201MacroConfig& macro, int batch);
+  // The cached median, or a negative value when this machine has none.
+  double find(const std::string& entry) const;
+  void put(const std::string& entry, double median_ms);
+  // Writes the file (atomically: temporary file, then rename) when something was added.
+  void save() const;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::string machine_;
+  nlohmann::json data_;
+  bool dirty_ = false;
+};
+
+// $XDG_CACHE_HOME/d2a/latency.json, else $HOME/.cache/d2a/latency.json, else "" (no cache).
+std::string default_latency_cache_path();
+
+}  // namespace d2a

@@ -1,0 +1,134 @@
+#include "d2a/nn/latency.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+#include <vector>
+
+#include "d2a/error.h"
+#include "d2a/nn/nb201_network.h"
+
+namespace d2a {
+namespace fs = std::filesystem;
+namespace {
+
+std::string cpu_model_name() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+  }
+  return "unknown cpu";
+}
+
+}  // namespace
+
+double measure_latency_ms(const Nb201Cell& cell, const Nb201MacroConfig& macro,
+                          const LatencyOptions& options) {
+  if (options.batch < 1 || options.repeats < 1 || options.warmup < 0) {
+    throw bad_input("latency: batch and repeats must be >= 1, warm-up >= 0");
+  }
+  torch::NoGradGuard no_grad;
+  Nb201Network net(Nb201NetworkOptions(cell, macro));
+  net->eval();
+  net->to(options.device);
+  const torch::Tensor input =
+      torch::randn({options.batch, macro.input_channels, macro.image_size, macro.image_size},
+                   torch::TensorOptions().device(options.device));
+  const bool cuda = options.device.is_cuda();
+  for (int i = 0; i < options.warmup; ++i) net->forward(input);
+  std::vector<double> times;
+  for (int i = 0; i < options.repeats; ++i) {
+    if (cuda) torch::cuda::synchronize();
+    const auto start = std::chrono::steady_clock::now();
+    const torch::Tensor out = net->forward(input);
+    if (cuda) torch::cuda::synchronize();
+    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  const std::size_t n = times.size();
+  return n % 2 == 1 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+}
+
+std::string latency_machine_key(const torch::Device& device) {
+  std::ostringstream key;
+  if (device.is_cuda()) {
+    key << "cuda";  // the GPU's name needs the CUDA runtime; the device index tells GPUs apart
+    key << ':' << static_cast<int>(device.index());
+  } else {
+    key << "cpu:" << cpu_model_name() << " x" << torch::get_num_threads();
+  }
+  key << ":torch " << TORCH_VERSION;
+  return key.str();
+}
+
+LatencyCache::LatencyCache(std::string path, std::string machine_key)
+    : path_(std::move(path)), machine_(std::move(machine_key)),
+      data_{{"format", 1}, {"machines", nlohmann::json::object()}} {
+  if (path_.empty() || !fs::exists(path_)) return;
+  std::ifstream in(path_);
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    data_ = nlohmann::json::parse(text.str());
+    if (data_.at("format").get<int>() != 1 || !data_.at("machines").is_object()) {
+      throw nlohmann::json::other_error::create(501, "format", nullptr);
+    }
+  } catch (const nlohmann::json::exception&) {
+    throw bad_input(path_ + ": not a d2a latency cache (delete it, or pass --latency-cache none)");
+  }
+}
+
+std::string LatencyCache::entry_key(const Nb201Cell& cell, const Nb201MacroConfig& macro, int batch) {
+  std::ostringstream key;
+  key << cell.str() << " C" << macro.channels << " N" << macro.cells_per_stage << " "
+      << macro.input_channels << "x" << macro.image_size << "x" << macro.image_size << " classes "
+      << macro.num_classes << " batch " << batch;
+  return key.str();
+}
+
+double LatencyCache::find(const std::string& entry) const {
+  const auto& machines = data_["machines"];
+  const auto m = machines.find(machine_);
+  if (m == machines.end()) return -1;
+  const auto e = m->find(entry);
+  return e == m->end() || !e->is_number() ? -1 : e->get<double>();
+}
+
+void LatencyCache::put(const std::string& entry, double median_ms) {
+  data_["machines"][machine_][entry] = median_ms;
+  dirty_ = true;
+}
+
+void LatencyCache::save() const {
+  if (path_.empty() || !dirty_) return;
+  std::error_code error;
+  fs::create_directories(fs::path(path_).parent_path(), error);
+  const std::string tmp = path_ + ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << data_.dump(1) << "\n";
+    if (!out.flush()) throw runtime_failure(tmp + ": cannot write the latency cache");
+  }
+  fs::rename(tmp, path_, error);
+  if (error) throw runtime_failure(path_ + ": cannot write the latency cache (" + error.message() + ")");
+}
+
+std::string default_latency_cache_path() {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg != nullptr && *xdg != '\0') return (fs::path(xdg) / "d2a" / "latency.json").string();
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && *home != '\0') return (fs::path(home) / ".cache" / "d2a" / "latency.json").string();
+  return "";
+}
+
+}  // namespace d2a
