@@ -11,7 +11,7 @@
 #
 #   tools/eval_suggest.sh [--model DIR] [--out FILE.json] [--seeds "0 1 2 3 4"] [--threads N]
 #                         [--label NAME] [--no-all] [-- EXTRA SUGGEST FLAGS...]
-# e.g. tools/eval_suggest.sh --model models/d2a-meta-v2 --out build/eval/v1.json
+# e.g. tools/eval_suggest.sh --model models/d2a-meta-v3 --out build/eval/v1.json
 #      tools/eval_suggest.sh --model build/ablation-x --label ablation-x -- --blend-naswot 0.3
 # The extra flags go to every run, the --all scoring run included (its correlation uses the
 # predictor's score column, which a NASWOT blend does not change; --residual-weight does).
@@ -42,7 +42,7 @@ while (($#)); do
 done
 model_args=()
 [[ -n $model ]] && model_args=(--model "$model")
-[[ -z $label ]] && label="$(basename "${model:-d2a-meta-v2}")"
+[[ -z $label ]] && label="$(basename "${model:-d2a-meta-v3}")"
 [[ -z $out ]] && out="$build/eval/suggest-$label.json"
 work="$build/eval/suggest-$label"
 mkdir -p "$work" "$(dirname "$out")"

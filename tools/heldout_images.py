@@ -24,7 +24,7 @@ def main():
         classes = [str(c) for c in task.attrs["classes"]]
         images = task["train"]["images"][:]  # [classes, per_class, H, W, C]
     for k, name in enumerate(classes):
-        folder = os.path.join(out, name)
+        folder = os.path.join(out, name.replace("/", "-"))  # e.g. "T-shirt/top"
         os.makedirs(folder, exist_ok=True)
         for i, pixels in enumerate(images[k]):
             array = pixels[:, :, 0] if pixels.shape[2] == 1 else pixels

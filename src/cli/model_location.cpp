@@ -8,7 +8,7 @@ namespace d2a::cli {
 std::string default_meta_model_dir() {
   const char* env = std::getenv("D2A_MODELS_DIR");
   const std::string root = env != nullptr && *env != '\0' ? env : D2A_MODELS_DIR;
-  return (std::filesystem::path(root) / "d2a-meta-v2").string();
+  return (std::filesystem::path(root) / "d2a-meta-v3").string();
 }
 
 std::string default_latency_table() {

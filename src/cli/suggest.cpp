@@ -417,8 +417,8 @@ void add_suggest_command(CLI::App& app, Action& action) {
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   command->add_option("--model", args->model,
-                      "Meta-model directory (default: $D2A_MODELS_DIR/d2a-meta-v2, else the "
-                      "source tree's models/d2a-meta-v2)");
+                      "Meta-model directory (default: $D2A_MODELS_DIR/d2a-meta-v3, else the "
+                      "source tree's models/d2a-meta-v3)");
   command->add_option("--top", args->top, "Suggestions printed")
       ->check(CLI::Range(1, kNb201NumCells))
       ->capture_default_str();

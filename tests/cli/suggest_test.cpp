@@ -181,7 +181,7 @@ TEST_F(SuggestCommand, NaswotBlendReranksTheTopClasses) {
 
 TEST_F(SuggestCommand, FindsTheDefaultModelThroughTheEnvironment) {
   const fs::path models = test::scratch_dir("suggest_models_env");
-  fs::copy(model(), models / "d2a-meta-v2", fs::copy_options::recursive);
+  fs::copy(model(), models / "d2a-meta-v3", fs::copy_options::recursive);
   ::setenv("D2A_MODELS_DIR", models.string().c_str(), 1);
   const auto found = run_d2a({"suggest", "--data", images(), "--samples", "50", "--draws", "2",
                               "--threads", "1", "--json"},
@@ -191,9 +191,9 @@ TEST_F(SuggestCommand, FindsTheDefaultModelThroughTheEnvironment) {
                                "suggest_env_missing");
   ::unsetenv("D2A_MODELS_DIR");
   EXPECT_EQ(found.status, 0) << found.err;
-  EXPECT_NE(found.out.find("d2a-meta-v2"), std::string::npos);
+  EXPECT_NE(found.out.find("d2a-meta-v3"), std::string::npos);
   EXPECT_EQ(missing.status, 2);
-  EXPECT_NE(missing.err.find("d2a-meta-v2"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("d2a-meta-v3"), std::string::npos) << missing.err;
   EXPECT_EQ(test::count_lines(missing.err), 1) << missing.err;
 }
 

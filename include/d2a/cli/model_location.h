@@ -4,8 +4,8 @@
 
 namespace d2a::cli {
 
-// The default meta-model directory of `d2a suggest`: $D2A_MODELS_DIR/d2a-meta-v2 when the
-// environment variable is set and not empty, else <source tree>/models/d2a-meta-v2 (CMake
+// The default meta-model directory of `d2a suggest`: $D2A_MODELS_DIR/d2a-meta-v3 when the
+// environment variable is set and not empty, else <source tree>/models/d2a-meta-v3 (CMake
 // compiles the source tree's path in).
 std::string default_meta_model_dir();
 
