@@ -10,11 +10,13 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev libopenblas0-serial   # LibTorch 1.13 (CPU) + a fast single-threaded BLAS
+  libgloo-dev                        # headers of c10d's Gloo backend (data-parallel training)
   libhdf5-dev hdf5-tools             # the meta-database, and h5dump/h5ls to inspect it
   libboost-graph-dev libcli11-dev libgtest-dev libstb-dev nlohmann-json3-dev zlib1g-dev
   dataset-fashion-mnist python3-sklearn  # real image data: Fashion-MNIST, the 8x8 digits
   gnuplot-nox                        # d2a search and d2a report draw their plots with it
   chromium                           # the report test opens the page in a headless browser
+  slurm-wlm munge python3-h5py       # the one-node Slurm test of the sharded db build (ctest)
 )
 
 missing=()

@@ -1,7 +1,10 @@
 // d2a db build: train sampled cells on sampled tasks and record their accuracies.
 
+#include <cstdlib>
+
 #include "d2a/cli/budget_options.h"
 #include "d2a/cli/common.h"
+#include "d2a/dist/launch_env.h"
 #include "d2a/error.h"
 #include "d2a/space/cell_list.h"
 #include "d2a/train/budget.h"
@@ -10,8 +13,11 @@
 namespace d2a::cli {
 namespace {
 
-// "I/N" with 0 <= I < N.
+// "I/N" with 0 <= I < N, or "auto" / "auto/N" from the scheduler's variables.
 std::pair<int, int> parse_shard(const std::string& text) {
+  if (text.rfind("auto", 0) == 0) {
+    return dist::scheduler_shard(text, [](const char* name) { return std::getenv(name); });
+  }
   const auto slash = text.find('/');
   try {
     if (slash == std::string::npos) throw std::invalid_argument("no slash");
@@ -40,7 +46,10 @@ void add_db_build(CLI::App* db, Action& action) {
       "its test accuracy appended. The file is rewritten atomically after every record: kill "
       "the build at any moment and run the same command with --resume to continue. "
       "--shard I/N builds only the tasks t with t mod N = I, so N processes (a Slurm array, a "
-      "Kubernetes indexed job, N shells) split the work; join them with `d2a db merge`.");
+      "Kubernetes indexed job, N shells) split the work; join them with `d2a db merge`. "
+      "--shard auto takes I and N from a Slurm job array (SLURM_ARRAY_TASK_ID, "
+      "SLURM_ARRAY_TASK_COUNT); --shard auto/N takes I from a Kubernetes Indexed Job "
+      "(JOB_COMPLETION_INDEX). tools/cluster/ has an sbatch script and a Job manifest.");
   auto o = std::make_shared<DbBuildOptions>();
   auto shard = std::make_shared<std::string>("0/1");
   auto cells = std::make_shared<std::vector<std::string>>();
@@ -71,12 +80,14 @@ void add_db_build(CLI::App* db, Action& action) {
                       "the records' noise)")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
-  command->add_option("--shard", *shard, "Build shard I of N (0-based)")->capture_default_str();
+  command->add_option("--shard", *shard, "Build shard I of N (0-based), or auto / auto/N (see below)")
+      ->capture_default_str();
   command->add_flag("--resume", o->resume, "Continue an existing --out");
   set_action(
       command, action,
       [o, shard, cells, cells_file](const CommonOptions& options, const std::string& device) {
         std::tie(o->shard_index, o->shard_count) = parse_shard(*shard);
+        *shard = std::to_string(o->shard_index) + "/" + std::to_string(o->shard_count);
         std::vector<std::string> lists = *cells;
         if (!cells_file->empty()) lists.push_back(*cells_file);
         o->extra_cells = read_cell_list(lists);

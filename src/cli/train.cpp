@@ -8,6 +8,7 @@
 #include "d2a/cli/budget_options.h"
 #include "d2a/cli/common.h"
 #include "d2a/data/open_image_set.h"
+#include "d2a/dist/process_group.h"
 #include "d2a/error.h"
 #include "d2a/nn/network_export.h"
 #include "d2a/progress.h"
@@ -54,6 +55,8 @@ struct TrainCommandOptions {
   std::string budget;  // empty: the default of the arch's space
   BudgetOverrides overrides;
   std::string export_path;
+  bool sync_bn = false;
+  double dist_timeout_s = 300;
 };
 
 Budget effective_budget(const TrainCommandOptions& o, const TrainArch& arch) {
@@ -109,7 +112,12 @@ void add_train_command(CLI::App& app, Action& action) {
       "budget fixes recipe, network size and images per class; overrides rename it, e.g. "
       "nb201-12ep[epochs=3,C=8]. A DARTS genotype trains the DARTS evaluation network (C, and "
       "--cells cells in total) with the darts-600ep recipe unless --budget says otherwise. "
-      "Deterministic for a --seed and --threads on CPU.");
+      "Deterministic for a --seed and --threads on CPU.\n\n"
+      "Data parallel: started by torchrun (torchrun --nproc-per-node 2 --no-python d2a train "
+      "...) or by srun, each process trains on its share of every batch (the budget's batch is "
+      "the whole step's) and the gradients are averaged over the processes with LibTorch's c10d "
+      "(Gloo on CPU): the result is that of one process, up to BatchNorm statistics, which are "
+      "per process unless --sync-bn. Only rank 0 prints and exports.");
   auto o = std::make_shared<TrainCommandOptions>();
   auto test_data = std::make_shared<std::string>();
   command->add_option("--data", o->data, "Images: folder or name (fashion-mnist, digits)")
@@ -126,12 +134,19 @@ void add_train_command(CLI::App& app, Action& action) {
                      o->overrides);
   command->add_option("--export", o->export_path,
                       "Save the trained weights (torch.load-able dict: state_dict, cell, config)");
+  command->add_flag("--sync-bn", o->sync_bn,
+                    "Data parallel: BatchNorm statistics over every process's share of the batch");
+  command->add_option("--dist-timeout", o->dist_timeout_s,
+                      "Data parallel: seconds to wait for the other processes before failing")
+      ->check(CLI::Range(1.0, 86400.0))
+      ->capture_default_str();
 
   set_action(
       command, action,
       [o, test_data](const CommonOptions& options, const std::string& device_name) {
         const TrainArch arch = parse_arch(o->arch);
         const Budget budget = effective_budget(*o, arch);
+        const dist::LaunchEnv launch = dist::launch_env();  // bad variables: exit 2 before work
         DataOptions train_opts;
         train_opts.split = "train";
         train_opts.max_per_class = budget.train_per_class;
@@ -148,7 +163,15 @@ void add_train_command(CLI::App& app, Action& action) {
         const TrainTestData data = make_train_test_data(train_set, test_set, budget.image_size);
 
         const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
-        Progress progress("train", 0, "steps", options.json);
+        if (launch.distributed()) {
+          dist::GroupOptions group_options;
+          group_options.sync_batch_norm = o->sync_bn;
+          group_options.timeout = std::chrono::milliseconds(
+              static_cast<std::int64_t>(o->dist_timeout_s * 1000));
+          dist::init_world(launch, device, group_options);
+        }
+        const dist::ProcessGroup& group = dist::world();
+        Progress progress("train", 0, "steps", options.json || !group.is_root());
         const TrainRun run = run_training(
             arch, data, budget, options.seed, device, [&](const TrainProgress& p) {
               char note[80];
@@ -177,7 +200,16 @@ void add_train_command(CLI::App& app, Action& action) {
             {"train_seconds", r.train_seconds},
             {"images_per_second", r.images_per_second},
             {"parameters", r.num_parameters},
+            {"processes", r.world_size},
+            {"communication_seconds", r.communication_seconds},
         };
+        if (group.active()) {
+          result["distributed"] = {{"launcher", launch.launcher},
+                                   {"backend", group.backend()},
+                                   {"world_size", group.world_size()},
+                                   {"sync_bn", o->sync_bn}};
+        }
+        if (!group.is_root()) return 0;  // rank 0 reports and exports for the job
         if (arch.genotype) result["parameters_with_auxiliary"] = run.parameters_with_auxiliary;
         if (!o->export_path.empty()) {
           run.save(o->export_path, result);
@@ -194,7 +226,12 @@ void add_train_command(CLI::App& app, Action& action) {
               << "test accuracy:   " << r.test_accuracy << " %\n"
               << "train accuracy:  " << r.train_accuracy << " % (last epoch)\n"
               << "train time:      " << r.train_seconds << " s (" << r.images_per_second
-              << " images/s on " << device_name << ")\n";
+              << " images/s on " << device_name;
+          if (group.active()) {
+            out << ", " << group.world_size() << " processes, " << r.communication_seconds
+                << " s in " << group.backend() << " collectives";
+          }
+          out << ")\n";
           if (!o->export_path.empty()) out << "exported:        " << o->export_path << "\n";
         });
         return 0;

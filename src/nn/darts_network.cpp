@@ -5,6 +5,7 @@
 #include <string>
 
 #include "d2a/error.h"
+#include "d2a/nn/batch_norm.h"
 
 namespace d2a {
 namespace {
@@ -110,8 +111,8 @@ torch::Tensor DartsAuxiliaryHeadImpl::forward(const torch::Tensor& x) {
           ? torch::avg_pool2d(r, {5, 5}, {3, 3}, {0, 0}, /*ceil_mode=*/true,
                               /*count_include_pad=*/false)
           : torch::adaptive_avg_pool2d(r, {2, 2});
-  const torch::Tensor h = torch::relu(bn1(conv1(pooled)));
-  const torch::Tensor features = torch::relu(bn2(conv2(h)));  // [B, 768, 1, 1]
+  const torch::Tensor h = torch::relu(batch_norm(bn1, conv1(pooled)));
+  const torch::Tensor features = torch::relu(batch_norm(bn2, conv2(h)));  // [B, 768, 1, 1]
   return classifier(features.flatten(1));
 }
 
@@ -174,7 +175,7 @@ DartsNetworkOutput DartsNetworkImpl::forward(const torch::Tensor& images) {
   }
   const double drop_prob = is_training() ? options.drop_path_prob() : 0.0;
   DartsNetworkOutput out;
-  torch::Tensor s0 = stem_bn(stem_conv(images));
+  torch::Tensor s0 = batch_norm(stem_bn, stem_conv(images));
   torch::Tensor s1 = s0;
   for (std::size_t i = 0; i < cells.size(); ++i) {
     torch::Tensor next = cells[i]->forward(s0, s1, drop_prob);

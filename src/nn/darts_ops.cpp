@@ -5,6 +5,7 @@
 #include <string>
 
 #include "d2a/error.h"
+#include "d2a/nn/batch_norm.h"
 
 namespace d2a {
 namespace {
@@ -43,8 +44,8 @@ void SepConvImpl::reset() {
 }
 
 torch::Tensor SepConvImpl::forward(const torch::Tensor& x) {
-  const torch::Tensor half = bn1(pointwise1(depthwise1(torch::relu(x))));
-  return bn2(pointwise2(depthwise2(torch::relu(half))));
+  const torch::Tensor half = batch_norm(bn1, pointwise1(depthwise1(torch::relu(x))));
+  return batch_norm(bn2, pointwise2(depthwise2(torch::relu(half))));
 }
 
 DilConvImpl::DilConvImpl(const DilConvOptions& options_) : options(options_) { reset(); }
@@ -59,7 +60,7 @@ void DilConvImpl::reset() {
 }
 
 torch::Tensor DilConvImpl::forward(const torch::Tensor& x) {
-  return bn(pointwise(depthwise(torch::relu(x))));
+  return batch_norm(bn, pointwise(depthwise(torch::relu(x))));
 }
 
 FactorizedReduceImpl::FactorizedReduceImpl(const FactorizedReduceOptions& options_)
@@ -83,7 +84,7 @@ torch::Tensor FactorizedReduceImpl::forward(const torch::Tensor& x) {
   // Shift by one pixel; the zero row and column appended first only matter on odd sizes.
   const torch::Tensor shifted =
       torch::constant_pad_nd(r, {0, 1, 0, 1}, 0.0).slice(2, 1).slice(3, 1);
-  return bn(torch::cat({conv1(r), conv2(shifted)}, 1));
+  return batch_norm(bn, torch::cat({conv1(r), conv2(shifted)}, 1));
 }
 
 ZeroImpl::ZeroImpl(const ZeroOptions& options_) : options(options_) {}
@@ -108,7 +109,7 @@ torch::Tensor DartsPoolImpl::forward(const torch::Tensor& x) {
           ? torch::max_pool2d(x, {3, 3}, {s, s}, {1, 1})
           : torch::avg_pool2d(x, {3, 3}, {s, s}, {1, 1}, /*ceil_mode=*/false,
                               /*count_include_pad=*/false);
-  return bn ? bn(pooled) : pooled;
+  return bn ? batch_norm(bn, pooled) : pooled;
 }
 
 torch::nn::AnyModule make_darts_op(DartsOp op, std::int64_t channels, std::int64_t stride,

@@ -9,6 +9,7 @@
 #include "d2a/error.h"
 #include "d2a/nn/darts_ops.h"
 #include "d2a/nn/supernet_mixing.h"
+#include "d2a/nn/batch_norm.h"
 
 namespace d2a {
 namespace {
@@ -170,7 +171,7 @@ torch::Tensor DartsSupernetImpl::forward(const torch::Tensor& images) {
   const std::vector<torch::Tensor> w = op_weights();
   std::vector<torch::Tensor> ew = edge_weights();
   if (ew.empty()) ew = {torch::Tensor(), torch::Tensor()};
-  torch::Tensor s0 = stem_bn_(stem_conv_(images));
+  torch::Tensor s0 = batch_norm(stem_bn_, stem_conv_(images));
   torch::Tensor s1 = s0;
   for (auto& cell : cells_) {
     const int type = cell->options.reduction() ? 1 : 0;

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "d2a/error.h"
+#include "d2a/nn/batch_norm.h"
 
 namespace d2a {
 
@@ -81,9 +82,9 @@ torch::Tensor Nb201NetworkImpl::forward(const torch::Tensor& images) {
     throw bad_input("NAS-Bench-201 network expects images [B, " + std::to_string(m.input_channels) +
                     ", H >= 8, W >= 8], got " + c10::str(images.sizes()));
   }
-  torch::Tensor x = stem_bn(stem_conv(images));
+  torch::Tensor x = batch_norm(stem_bn, stem_conv(images));
   for (auto& layer : body) x = layer.forward(x);
-  x = torch::relu(last_bn(x));
+  x = torch::relu(batch_norm(last_bn, x));
   x = x.mean({2, 3});  // global average pool: [B, 4C, h, w] -> [B, 4C]
   return classifier(x);
 }

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "d2a/nn/batch_norm.h"
+
 namespace d2a {
 
 ReluConvBnImpl::ReluConvBnImpl(const ReluConvBnOptions& options_) : options(options_) { reset(); }
@@ -19,7 +21,7 @@ void ReluConvBnImpl::reset() {
                                  .affine(options.affine())));
 }
 
-torch::Tensor ReluConvBnImpl::forward(const torch::Tensor& x) { return bn(conv(torch::relu(x))); }
+torch::Tensor ReluConvBnImpl::forward(const torch::Tensor& x) { return batch_norm(bn, conv(torch::relu(x))); }
 
 Nb201ResidualBlockImpl::Nb201ResidualBlockImpl(const Nb201ResidualBlockOptions& options_)
     : options(options_) {

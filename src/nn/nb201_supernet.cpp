@@ -9,6 +9,7 @@
 
 #include "d2a/error.h"
 #include "d2a/nn/supernet_mixing.h"
+#include "d2a/nn/batch_norm.h"
 
 namespace d2a {
 namespace {
@@ -118,12 +119,12 @@ torch::Tensor Nb201SupernetImpl::forward(const torch::Tensor& images) {
   }
   const torch::Tensor w = op_weights();
   const torch::Tensor ew = edge_weights();
-  torch::Tensor x = stem_bn_(stem_conv_(images));
+  torch::Tensor x = batch_norm(stem_bn_, stem_conv_(images));
   for (std::size_t stage = 0; stage < stages_.size(); ++stage) {
     if (stage > 0) x = reductions_[stage - 1](x);
     for (auto& cell : stages_[stage]) x = cell(x, w, ew);
   }
-  x = torch::relu(last_bn_(x)).mean({2, 3});  // [B, 4C, h, w] -> [B, 4C]
+  x = torch::relu(batch_norm(last_bn_, x)).mean({2, 3});  // [B, 4C, h, w] -> [B, 4C]
   return classifier_(x);
 }
 

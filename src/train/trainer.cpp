@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "d2a/data/tensor.h"
+#include "d2a/dist/process_group.h"
 #include "d2a/error.h"
 #include "d2a/train/augment.h"
 #include "d2a/train/layout.h"
@@ -141,6 +142,14 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
   net.module->to(device);
   use_training_layout(*net.module, device);
   result.num_parameters = net.num_parameters;
+  // Data parallel (dist::world() joined a job): every rank draws the same order and
+  // augmentation from the same seed, takes its share of each batch, and the gradients are
+  // averaged, so the ranks step like one process on the whole batch.
+  dist::ProcessGroup& group = dist::world();
+  const int world_size = group.world_size();
+  group.broadcast_module(*net.module);
+  const double communication_before = group.communication_seconds();
+  result.world_size = world_size;
 
   const std::vector<torch::Tensor> parameters = net.module->parameters();
   torch::optim::SGD optimizer(parameters, torch::optim::SGDOptions(recipe.learning_rate)
@@ -167,12 +176,17 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
       const std::int64_t first = b * recipe.batch_size;
       const std::int64_t len = std::min<std::int64_t>(recipe.batch_size, n - first);
       const torch::Tensor idx = perm.narrow(0, first, len);
-      const torch::Tensor x = to_training_layout(
-          augment_batch(train.images.index_select(0, idx), recipe, rng).to(device), device);
-      const torch::Tensor y = train.labels.index_select(0, idx).to(device);
+      torch::Tensor x = augment_batch(train.images.index_select(0, idx), recipe, rng);
+      torch::Tensor y = train.labels.index_select(0, idx);
       const double lr = cosine_learning_rate(recipe, step, total_steps);
-      for (auto& group : optimizer.param_groups()) {
-        static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
+      // A last batch smaller than the world would leave a rank without images: every rank
+      // skips it (the only step in which ranks and one process differ).
+      if (world_size > 1 && len < world_size) continue;
+      const auto [share_first, share] = dist::shard_range(len, group.rank(), world_size);
+      x = to_training_layout(x.narrow(0, share_first, share).to(device), device);
+      y = y.narrow(0, share_first, share).to(device);
+      for (auto& param_group : optimizer.param_groups()) {
+        static_cast<torch::optim::SGDOptions&>(param_group.options()).lr(lr);
       }
       clear_gradients(parameters);
       const TrainOutput out = net.forward(x);
@@ -180,22 +194,30 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
       if (recipe.auxiliary_weight > 0 && out.aux_logits.defined()) {
         loss = loss + recipe.auxiliary_weight * torch::cross_entropy_loss(out.aux_logits, y);
       }
-      loss.backward();
+      // Weighted by the share's size, so the averaged gradient is the whole batch's mean.
+      const double weight = static_cast<double>(share * world_size) / static_cast<double>(len);
+      (world_size > 1 ? loss * weight : loss).backward();
+      group.average_gradients(parameters);
       if (recipe.grad_clip > 0) torch::nn::utils::clip_grad_norm_(parameters, recipe.grad_clip);
       optimizer.step();
       const torch::Tensor batch_loss = loss.detach();
-      loss_sum += batch_loss * static_cast<double>(len);
+      loss_sum += batch_loss * static_cast<double>(share);
       correct += out.logits.detach().argmax(1).eq(y).sum();
       if (progress) {
         progress({epoch, recipe.epochs, step + 1, total_steps, lr, batch_loss.item<double>()});
       }
     }
-    result.train_loss = loss_sum.item<double>() / static_cast<double>(n);
-    result.train_accuracy =
-        100.0 * static_cast<double>(correct.item<std::int64_t>()) / static_cast<double>(n);
+    torch::Tensor totals = torch::stack({loss_sum.to(torch::kDouble), correct.to(torch::kDouble)});
+    group.all_reduce_sum({totals});
+    result.train_loss = totals[0].item<double>() / static_cast<double>(n);
+    result.train_accuracy = 100.0 * totals[1].item<double>() / static_cast<double>(n);
   }
   result.train_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.communication_seconds = group.communication_seconds() - communication_before;
+  // BatchNorm's running statistics differ between ranks unless synchronised: rank 0's are
+  // everyone's (as DDP broadcasts buffers), so every rank evaluates the same network.
+  group.broadcast_module(*net.module);
   result.images_per_second =
       static_cast<double>(n) * recipe.epochs / std::max(result.train_seconds, 1e-9);
 

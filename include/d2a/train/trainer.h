@@ -63,6 +63,8 @@ struct TrainStats {
   int epochs = 0;
   std::uint64_t seed = 0;
   std::int64_t num_parameters = 0;
+  int world_size = 1;                 // processes that trained it (dist::world())
+  double communication_seconds = 0;   // of train_seconds, spent in collectives
 };
 
 struct TrainResult : TrainStats {
@@ -96,7 +98,9 @@ using NetworkBuilder =
 // the cosine learning rate updated every iteration, augment_batch on every batch drawn in a
 // seeded shuffled order, the auxiliary loss term when recipe.auxiliary_weight > 0 and the
 // network returns auxiliary logits, and gradient clipping when recipe.grad_clip > 0. Finally
-// evaluates on `test`, leaving the network in eval mode.
+// evaluates on `test`, leaving the network in eval mode. When dist::world() has joined a
+// data-parallel job, each rank trains on its share of every batch and the gradients are
+// averaged (see process_group.h); the ranks end with identical networks.
 TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
                          const TrainData& test, const TrainRecipe& recipe, std::uint64_t seed,
                          torch::Device device = torch::kCPU, const TrainCallback& progress = {});

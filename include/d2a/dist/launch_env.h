@@ -1,0 +1,47 @@
+#pragma once
+// Who this process is in a multi-process job, read from the launcher's environment: torchrun
+// (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT) or Slurm's srun (SLURM_PROCID,
+// SLURM_NTASKS, SLURM_LOCALID, the first host of SLURM_JOB_NODELIST). No variables: one process.
+// Torch-free, so the command line can check it before any work starts.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+
+namespace d2a::dist {
+
+struct LaunchEnv {
+  int rank = 0;
+  int world_size = 1;
+  int local_rank = 0;
+  std::string master_addr = "127.0.0.1";
+  int master_port = 29500;
+  std::string launcher = "none";  // "torchrun", "slurm" or "none"
+
+  bool distributed() const { return world_size > 1; }
+};
+
+// Reads the variables through `get` (returns nullptr for an unset variable). torchrun's win
+// when RANK or WORLD_SIZE is set; Slurm's are used under srun (SLURM_PROCID and SLURM_STEP_ID
+// set; world size from SLURM_STEP_NUM_TASKS, else SLURM_NTASKS), with MASTER_ADDR / MASTER_PORT
+// overriding the first node and the default port 29500 + SLURM_JOB_ID % 1000. Throws
+// d2a::Error (bad input) naming the variable when one is missing, not an integer, or out of
+// range (rank outside [0, world size), port outside [1, 65535]).
+LaunchEnv read_launch_env(const std::function<const char*(const char*)>& get);
+
+// read_launch_env over the process environment.
+LaunchEnv launch_env();
+
+// Which shard of a `db build` this process is, from the scheduler that started it:
+// `spec` "auto" reads a Slurm job array (I = SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN,
+// N = SLURM_ARRAY_TASK_COUNT); "auto/N" takes N as given and I from a Kubernetes Indexed Job's
+// JOB_COMPLETION_INDEX, else from the Slurm array. Returns {I, N}. Throws d2a::Error (bad input)
+// naming the variable when none is set, one is not an integer, or I is not below N.
+std::pair<int, int> scheduler_shard(const std::string& spec,
+                                    const std::function<const char*(const char*)>& get);
+
+// The first host of a Slurm node list: "node[01-04,07],gpu2" -> "node01", "a,b" -> "a".
+// Throws d2a::Error (bad input) for an empty or malformed list.
+std::string first_slurm_host(const std::string& nodelist);
+
+}  // namespace d2a::dist

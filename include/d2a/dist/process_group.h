@@ -1,0 +1,72 @@
+#pragma once
+// Data-parallel training over LibTorch's c10d (what PyTorch's DistributedDataParallel runs on):
+// a TCPStore rendezvous at MASTER_ADDR:MASTER_PORT, then ProcessGroupGloo on CPU (ProcessGroupNCCL
+// on CUDA where LibTorch was built with it). Each rank takes a disjoint share of every batch;
+// gradients are summed over the ranks in flat buckets after backward; every collective that
+// fails (a rank died, the timeout passed) becomes one d2a::Error line naming this rank.
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "d2a/dist/launch_env.h"
+
+namespace d2a::dist {
+
+struct GroupOptions {
+  // How long a collective or the rendezvous waits for the other ranks before failing.
+  std::chrono::milliseconds timeout = std::chrono::seconds(300);
+  // BatchNorm statistics over every rank's share of the batch (SyncBatchNorm) instead of per
+  // rank, PyTorch DDP's default.
+  bool sync_batch_norm = false;
+  std::size_t bucket_bytes = 25u << 20;  // gradients are all-reduced in buckets of this size
+};
+
+class ProcessGroup {
+ public:
+  ProcessGroup();  // one process: every collective is a no-op
+
+  // Joins the job `env` describes (blocks until every rank has arrived or the timeout passes).
+  // Throws d2a::Error (runtime) when the rendezvous fails.
+  static ProcessGroup connect(const LaunchEnv& env, torch::Device device,
+                              const GroupOptions& options);
+
+  int rank() const;
+  int world_size() const;
+  bool active() const { return world_size() > 1; }
+  bool is_root() const { return rank() == 0; }
+  const GroupOptions& options() const;
+  std::string backend() const;  // "gloo", "nccl" or "none"
+
+  // Sums the tensors over the ranks, in place (flattened into buckets of options().bucket_bytes).
+  void all_reduce_sum(const std::vector<torch::Tensor>& tensors);
+  // Sums every defined gradient of `parameters` over the ranks and divides by the world size.
+  void average_gradients(const std::vector<torch::Tensor>& parameters);
+  // Copies rank `root`'s tensors to every rank, in place.
+  void broadcast(const std::vector<torch::Tensor>& tensors, int root = 0);
+  // Rank 0's parameters and buffers (BatchNorm running statistics) to every rank.
+  void broadcast_module(const torch::nn::Module& module);
+  void barrier();
+
+  // Seconds spent in collectives so far (the communication overhead of a step).
+  double communication_seconds() const;
+
+ private:
+  friend void init_world(const LaunchEnv& env, torch::Device device, const GroupOptions& options);
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+// The process's default group, as torch.distributed's init_process_group: one process until
+// init_world() joins a job.
+ProcessGroup& world();
+void init_world(const LaunchEnv& env, torch::Device device, const GroupOptions& options);
+
+// The [first, first + count) share of `n` items that `rank` of `world_size` takes: contiguous,
+// in rank order, sizes differing by at most one.
+std::pair<std::int64_t, std::int64_t> shard_range(std::int64_t n, int rank, int world_size);
+
+}  // namespace d2a::dist

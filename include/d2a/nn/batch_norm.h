@@ -1,0 +1,25 @@
+#pragma once
+// BatchNorm as every d2a network calls it, so a data-parallel job can make it synchronous
+// (PyTorch's SyncBatchNorm): with a reducer set, a BatchNorm in training mode normalises by the
+// mean and variance over every process's share of the batch, and its backward sums the two
+// per-channel gradient terms the same way. Without one (the default, and PyTorch DDP's), each
+// process normalises by its own share.
+#include <torch/torch.h>
+
+namespace d2a {
+
+// Sums a tensor over the processes of a job, in place (implemented by dist::ProcessGroup).
+class BatchNormReducer {
+ public:
+  virtual ~BatchNormReducer() = default;
+  virtual void all_reduce_sum(torch::Tensor& tensor) = 0;
+};
+
+// Makes every batch_norm() in training mode synchronous over `reducer` (nullptr: per process).
+// Returns the previous reducer. The reducer must outlive the forward and backward passes.
+BatchNormReducer* set_batch_norm_reducer(BatchNormReducer* reducer);
+
+// bn(x) for x [B, C, H, W] -> [B, C, H, W]; synchronous when a reducer is set and bn is training.
+torch::Tensor batch_norm(const torch::nn::BatchNorm2d& bn, const torch::Tensor& x);
+
+}  // namespace d2a

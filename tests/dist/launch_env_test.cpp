@@ -1,0 +1,147 @@
+// Reading torchrun's and Slurm's variables, and refusing bad ones with the variable's name.
+#include "d2a/dist/launch_env.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "d2a/error.h"
+
+namespace d2a::dist {
+namespace {
+
+LaunchEnv read(const std::map<std::string, std::string>& vars) {
+  return read_launch_env([&](const char* name) -> const char* {
+    const auto it = vars.find(name);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  });
+}
+
+std::string error_of(const std::map<std::string, std::string>& vars) {
+  try {
+    read(vars);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_status(), 2);
+    return e.what();
+  }
+  return "";
+}
+
+TEST(LaunchEnv, NoVariablesIsOneProcess) {
+  const LaunchEnv env = read({});
+  EXPECT_FALSE(env.distributed());
+  EXPECT_EQ(env.world_size, 1);
+  EXPECT_EQ(env.launcher, "none");
+  // sbatch's batch script has SLURM_PROCID but no job step: still one process.
+  EXPECT_FALSE(read({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "4"}}).distributed());
+}
+
+TEST(LaunchEnv, ReadsTorchrun) {
+  const LaunchEnv env = read({{"RANK", "3"}, {"WORLD_SIZE", "4"}, {"LOCAL_RANK", "1"},
+                              {"MASTER_ADDR", "node7"}, {"MASTER_PORT", "29511"}});
+  EXPECT_EQ(env.launcher, "torchrun");
+  EXPECT_EQ(env.rank, 3);
+  EXPECT_EQ(env.world_size, 4);
+  EXPECT_EQ(env.local_rank, 1);
+  EXPECT_EQ(env.master_addr, "node7");
+  EXPECT_EQ(env.master_port, 29511);
+}
+
+TEST(LaunchEnv, ReadsSlurmUnderSrun) {
+  const LaunchEnv env =
+      read({{"SLURM_PROCID", "1"}, {"SLURM_STEP_ID", "0"}, {"SLURM_NTASKS", "2"},
+            {"SLURM_LOCALID", "1"}, {"SLURM_JOB_NODELIST", "gpu[07-09,12],cpu1"},
+            {"SLURM_JOB_ID", "123456"}});
+  EXPECT_EQ(env.launcher, "slurm");
+  EXPECT_EQ(env.rank, 1);
+  EXPECT_EQ(env.world_size, 2);
+  EXPECT_EQ(env.local_rank, 1);
+  EXPECT_EQ(env.master_addr, "gpu07");
+  EXPECT_EQ(env.master_port, 29500 + 456);
+  // The step's task count wins over the job's; MASTER_* override the node list.
+  const LaunchEnv step = read({{"SLURM_PROCID", "0"}, {"SLURM_STEP_ID", "1"},
+                               {"SLURM_NTASKS", "8"}, {"SLURM_STEP_NUM_TASKS", "3"},
+                               {"SLURM_JOB_NODELIST", "a"}, {"MASTER_ADDR", "b"},
+                               {"MASTER_PORT", "4000"}});
+  EXPECT_EQ(step.world_size, 3);
+  EXPECT_EQ(step.master_addr, "b");
+  EXPECT_EQ(step.master_port, 4000);
+}
+
+TEST(LaunchEnv, FirstSlurmHost) {
+  EXPECT_EQ(first_slurm_host("node1"), "node1");
+  EXPECT_EQ(first_slurm_host("node[01-04,07],gpu2"), "node01");
+  EXPECT_EQ(first_slurm_host("a,b"), "a");
+  EXPECT_EQ(first_slurm_host("rack[3]-n[1-2]"), "rack3-n1");
+  EXPECT_THROW(first_slurm_host(""), Error);
+  EXPECT_THROW(first_slurm_host("node[x-y]"), Error);
+}
+
+TEST(LaunchEnv, BadVariablesNameThemselves) {
+  const std::map<std::string, std::string> good = {
+      {"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "29500"}};
+  auto with = [&](const std::string& name, const std::string& value) {
+    auto vars = good;
+    if (value.empty()) {
+      vars.erase(name);
+    } else {
+      vars[name] = value;
+    }
+    return vars;
+  };
+  EXPECT_NE(error_of(with("RANK", "2")).find("RANK=2"), std::string::npos);
+  EXPECT_NE(error_of(with("RANK", "one")).find("RANK='one'"), std::string::npos);
+  EXPECT_NE(error_of(with("WORLD_SIZE", "0")).find("WORLD_SIZE"), std::string::npos);
+  EXPECT_NE(error_of(with("MASTER_PORT", "70000")).find("MASTER_PORT"), std::string::npos);
+  EXPECT_NE(error_of(with("MASTER_PORT", "")).find("MASTER_PORT"), std::string::npos);
+  EXPECT_NE(error_of(with("MASTER_ADDR", "")).find("MASTER_ADDR"), std::string::npos);
+  EXPECT_NE(error_of({{"SLURM_PROCID", "x"}, {"SLURM_STEP_ID", "0"}, {"SLURM_NTASKS", "2"}})
+                .find("SLURM_PROCID"),
+            std::string::npos);
+  EXPECT_EQ(error_of(good), "");
+}
+
+}  // namespace
+}  // namespace d2a::dist
+
+namespace d2a::dist {
+namespace {
+
+std::pair<int, int> shard(const std::string& spec, const std::map<std::string, std::string>& vars) {
+  return scheduler_shard(spec, [&](const char* name) -> const char* {
+    const auto it = vars.find(name);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  });
+}
+
+TEST(SchedulerShard, SlurmArrayAndKubernetesIndexedJob) {
+  EXPECT_EQ(shard("auto", {{"SLURM_ARRAY_TASK_ID", "2"}, {"SLURM_ARRAY_TASK_COUNT", "4"}}),
+            std::make_pair(2, 4));
+  // --array=5-8: the index counts from the array's first task.
+  EXPECT_EQ(shard("auto", {{"SLURM_ARRAY_TASK_ID", "7"}, {"SLURM_ARRAY_TASK_MIN", "5"},
+                           {"SLURM_ARRAY_TASK_COUNT", "4"}}),
+            std::make_pair(2, 4));
+  EXPECT_EQ(shard("auto/3", {{"JOB_COMPLETION_INDEX", "1"}}), std::make_pair(1, 3));
+  EXPECT_EQ(shard("auto/3", {{"SLURM_ARRAY_TASK_ID", "0"}}), std::make_pair(0, 3));
+}
+
+TEST(SchedulerShard, RefusesWhatItCannotRead) {
+  auto message = [](const std::string& spec, const std::map<std::string, std::string>& vars) {
+    try {
+      shard(spec, vars);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(message("auto", {}).find("SLURM_ARRAY_TASK_COUNT"), std::string::npos);
+  EXPECT_NE(message("auto/2", {}).find("JOB_COMPLETION_INDEX"), std::string::npos);
+  EXPECT_NE(message("auto/2", {{"JOB_COMPLETION_INDEX", "2"}}).find("not below"), std::string::npos);
+  EXPECT_NE(message("auto/0", {{"JOB_COMPLETION_INDEX", "0"}}).find("auto/N"), std::string::npos);
+  EXPECT_NE(message("auto/2", {{"JOB_COMPLETION_INDEX", "x"}}).find("JOB_COMPLETION_INDEX='x'"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace d2a::dist

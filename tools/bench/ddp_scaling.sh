@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Data-parallel `d2a train` on this machine: 1 process vs 2 processes on loopback (Gloo), one
+# thread each, and the communication share of a step at the benchmark size.
+#
+#   tools/bench/ddp_scaling.sh [RUNS]     (default 3; prints medians)
+#
+# 1) C8 N1 16x16 (cpu-fast), all-conv3x3 cell, Fashion-MNIST 200 images per class, 5 epochs:
+#    training images/s of 1 and of 2 processes, their ratio, and both test accuracies.
+# 2) C16 N5 32x32 (the benchmark network), 2 processes, 1 epoch over 13 images per class:
+#    seconds in all-reduce / training seconds.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+d2a="$root/build/d2a"
+runs="${1:-3}"
+cell='|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|'
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+port=$((25000 + RANDOM % 5000))
+
+field() { /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
+two_ranks() {  # args...: runs 2 ranks, rank 0's JSON in $work/r0.json
+  port=$((port + 1))
+  for r in 0 1; do
+    RANK=$r LOCAL_RANK=$r WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port \
+      "$d2a" "$@" --threads 1 --json > "$work/r$r.json" 2> "$work/r$r.err" &
+  done
+  wait
+}
+median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+
+small=(train --data fashion-mnist --arch "$cell" --budget cpu-fast --train-per-class 200 --epochs 5 --seed 1)
+: > "$work/one"; : > "$work/two"; : > "$work/acc1"; : > "$work/acc2"
+for i in $(seq "$runs"); do
+  "$d2a" "${small[@]}" --threads 1 --json > "$work/single.json"
+  field "$work/single.json" images_per_second >> "$work/one"
+  field "$work/single.json" test_accuracy >> "$work/acc1"
+  two_ranks "${small[@]}"
+  field "$work/r0.json" images_per_second >> "$work/two"
+  field "$work/r0.json" test_accuracy >> "$work/acc2"
+done
+one=$(median < "$work/one"); two=$(median < "$work/two")
+echo "C8 N1 16x16, all-conv3x3, batch 64 (32 per rank), $runs runs, medians:"
+echo "  1 process:   $one images/s, test accuracy $(median < "$work/acc1") %"
+echo "  2 processes: $two images/s, test accuracy $(median < "$work/acc2") %"
+echo "  throughput ratio: $(awk -v a="$two" -v b="$one" 'BEGIN {printf "%.2f", a / b}')"
+
+big=(train --data fashion-mnist --arch "$cell" --budget cpu-fast --channels 16 --cells 5 --image-size 32
+     --train-per-class 13 --epochs 1 --seed 1)
+two_ranks "${big[@]}"
+comm=$(field "$work/r0.json" communication_seconds); total=$(field "$work/r0.json" train_seconds)
+echo "C16 N5 32x32, 2 processes, 3 steps: $comm s of $total s in all-reduce ($(awk -v a="$comm" -v b="$total" 'BEGIN {printf "%.1f", 100 * a / b}') %)"
