@@ -1,6 +1,7 @@
 #pragma once
 // Running the real `d2a` binary from a test: arguments in, exit status and both streams out.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -47,6 +48,53 @@ inline CommandResult run_d2a(const std::vector<std::string>& args,
   result.out = read_text(dir / "stdout");
   result.err = read_text(dir / "stderr");
   return result;
+}
+
+// Data-parallel runs: one d2a per rank, as torchrun would start them.
+
+// A port of its own per test process, away from torchrun's default 29500.
+inline int free_port(int offset) { return 20000 + (static_cast<int>(getpid()) * 7 + offset) % 9000; }
+
+struct RankResult {
+  int status = -1;
+  std::string out, err;
+  double seconds = 0;
+};
+
+// Starts one d2a per entry of `prefixes` (a shell prefix per rank: env variables, `timeout`)
+// with the same `args`, concurrently, and waits for all of them.
+inline std::vector<RankResult> run_ranks(const std::vector<std::string>& prefixes,
+                                  const std::vector<std::string>& args, const std::string& name) {
+  const auto dir = scratch_dir(name);
+  std::string command;
+  for (std::size_t r = 0; r < prefixes.size(); ++r) {
+    const std::string base = (dir / ("rank" + std::to_string(r))).string();
+    std::string d2a = prefixes[r] + " " + shell_quote(D2A_EXECUTABLE);
+    for (const auto& a : args) d2a += " " + shell_quote(a);
+    command += "( s=$(date +%s%N); " + d2a + " >" + shell_quote(base + ".out") + " 2>" +
+               shell_quote(base + ".err") + " </dev/null; st=$?; e=$(date +%s%N); " +
+               "echo \"$st $(( (e - s) / 1000000 ))\" >" + shell_quote(base + ".status") +
+               " ) & ";
+  }
+  command += "wait";
+  std::system(("sh -c " + shell_quote(command)).c_str());
+  std::vector<RankResult> results(prefixes.size());
+  for (std::size_t r = 0; r < prefixes.size(); ++r) {
+    const std::string base = (dir / ("rank" + std::to_string(r))).string();
+    std::istringstream status(read_text(base + ".status"));
+    double milliseconds = 0;
+    status >> results[r].status >> milliseconds;
+    results[r].seconds = milliseconds / 1000;
+    results[r].out = read_text(base + ".out");
+    results[r].err = read_text(base + ".err");
+  }
+  return results;
+}
+
+inline std::string torchrun_env(int rank, int world, int port) {
+  return "env RANK=" + std::to_string(rank) + " LOCAL_RANK=" + std::to_string(rank) +
+         " WORLD_SIZE=" + std::to_string(world) + " MASTER_ADDR=127.0.0.1 MASTER_PORT=" +
+         std::to_string(port);
 }
 
 // Number of lines in `text` (a last line without '\n' counts).

@@ -25,6 +25,11 @@ void add_budget_options(CLI::App* command, std::string& budget, const std::strin
       ->add_option("--test-per-class", overrides.test_per_class,
                    "Override test images per class (0 = all)")
       ->check(CLI::NonNegativeNumber);
+  command
+      ->add_option("--batch-size", overrides.batch_size,
+                   "Override the images per step (with data-parallel processes: all of them "
+                   "together)")
+      ->check(CLI::PositiveNumber);
   command->add_flag("--no-flip", overrides.no_flip,
                     "No horizontal flips (digits, glyphs, icons: a mirror image means another "
                     "thing)");

@@ -12,9 +12,11 @@
 
 #include "d2a/bench/nb201_table.h"
 #include "d2a/cli/common.h"
+#include "d2a/cli/distributed_options.h"
 #include "d2a/cli/gnuplot.h"
 #include "d2a/cli/model_location.h"
 #include "d2a/data/open_image_set.h"
+#include "d2a/dist/process_group.h"
 #include "d2a/error.h"
 #include "d2a/meta/meta_model.h"
 #include "d2a/meta/suggest.h"
@@ -47,6 +49,7 @@ struct SearchArgs {
   int suggest_top = 10;
   bool no_plot = false;
   std::string config;  // JSON file of SearcherConfig fields (the rest keep their defaults)
+  DistributedOptions distributed;
 };
 
 // Warm start on NAS-Bench-201: the meta-model's top cells for these images set the initial
@@ -146,6 +149,7 @@ std::string plot_history(const std::string& csv, const std::string& png,
 }
 
 int run(const SearchArgs& args, const CommonOptions& common, const std::string& device_name) {
+  dist::launch_env();  // bad launcher variables: exit 2 before any work
   SearcherConfig config;
   if (!args.config.empty()) {
     std::ifstream in(args.config);
@@ -195,6 +199,9 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
   const TrainData data = make_train_data(images, args.image_size);
 
   const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
+  const dist::LaunchEnv launch = join_distributed_job(args.distributed, device_name);
+  const dist::ProcessGroup& group = dist::world();
+  const bool root = group.is_root();
   std::unique_ptr<Searcher> searcher = make_searcher(args.method, config, device);
   const std::string out = args.out.empty() ? "search-" + args.method + "-" + args.space : args.out;
   fs::create_directories(out);
@@ -216,7 +223,7 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
   run_options.resume = args.resume;
   run_options.history_csv = (fs::path(out) / "alphas.csv").string();
 
-  Progress progress("search " + args.method, 0, "steps", common.json);
+  Progress progress("search " + args.method, 0, "steps", common.json || !root);
   const SearchRunResult result = run_search(
       *searcher, data, run_options,
       [&](const SearchStepReport& r) {
@@ -226,7 +233,7 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
         progress.set(static_cast<std::int64_t>(r.epoch) * r.steps_per_epoch + r.step + 1, note);
       },
       [&](const SearchEpochReport& r) {
-        if (common.json) return;
+        if (common.json || !root) return;
         const std::string memory =
             r.peak_tensor_bytes < 0
                 ? std::string()
@@ -239,6 +246,7 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
                      r.genotype.c_str());
       });
   progress.finish();
+  if (!root) return 0;  // rank 0 plots, writes result.json and reports for the job
 
   const std::string png = args.no_plot ? std::string()
                                        : plot_history(run_options.history_csv,
@@ -268,7 +276,13 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
                             {"alphas_csv", run_options.history_csv},
                             {"alphas_png", png.empty() ? nlohmann::json(nullptr) : nlohmann::json(png)},
                             {"checkpoint", checkpoint},
-                            {"warm_start", warm}};
+                            {"warm_start", warm},
+                            {"processes", group.world_size()}};
+  if (group.active()) {
+    summary["distributed"] = {{"launcher", launch.launcher}, {"backend", group.backend()},
+                              {"world_size", group.world_size()},
+                              {"sync_bn", args.distributed.sync_bn}};
+  }
   if (!args.bench.empty()) {
     const Nb201Table table = Nb201Table::load(args.bench);
     const int index = table.index_of(Nb201Cell::parse(result.genotype));
@@ -310,7 +324,12 @@ void add_search_command(CLI::App& app, Action& action) {
       "continues it), alphas.csv (the op weights of every edge after every epoch), alphas.png "
       "(gnuplot) and result.json. --bench TABLE looks the final NAS-Bench-201 cell up, for "
       "evaluation only. --init-from-suggest starts the NAS-Bench-201 alphas from the "
-      "meta-model's top cells for these images.");
+      "meta-model's top cells for these images.\n\n"
+      "Data parallel: started by torchrun or srun (as d2a train), each process takes its share "
+      "of every batch (--batch is the whole step's: the number of processes must divide it) "
+      "and the weight and architecture gradients are averaged over the processes, for every "
+      "method (darts2 averages inside its unrolled step too). Rank 0 alone writes --out; "
+      "--resume needs the number of processes the checkpoint was written with.");
   auto args = std::make_shared<SearchArgs>();
   command->add_option("--method", args->method, "Search method")
       ->required()
@@ -343,6 +362,7 @@ void add_search_command(CLI::App& app, Action& action) {
       ->check(CLI::Range(1, 500))
       ->capture_default_str();
   command->add_flag("--no-plot", args->no_plot, "Skip the PNG plot");
+  add_distributed_options(command, args->distributed);
   command->add_option("--config", args->config,
                       "JSON file overriding the method's published settings, e.g. "
                       "{\"pc_darts\": {\"warmup_epochs\": 0}, \"gdas\": {\"tau_min\": 0.5}}");

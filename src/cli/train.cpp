@@ -7,6 +7,7 @@
 
 #include "d2a/cli/budget_options.h"
 #include "d2a/cli/common.h"
+#include "d2a/cli/distributed_options.h"
 #include "d2a/data/open_image_set.h"
 #include "d2a/dist/process_group.h"
 #include "d2a/error.h"
@@ -55,8 +56,7 @@ struct TrainCommandOptions {
   std::string budget;  // empty: the default of the arch's space
   BudgetOverrides overrides;
   std::string export_path;
-  bool sync_bn = false;
-  double dist_timeout_s = 300;
+  DistributedOptions distributed;
 };
 
 Budget effective_budget(const TrainCommandOptions& o, const TrainArch& arch) {
@@ -134,19 +134,14 @@ void add_train_command(CLI::App& app, Action& action) {
                      o->overrides);
   command->add_option("--export", o->export_path,
                       "Save the trained weights (torch.load-able dict: state_dict, cell, config)");
-  command->add_flag("--sync-bn", o->sync_bn,
-                    "Data parallel: BatchNorm statistics over every process's share of the batch");
-  command->add_option("--dist-timeout", o->dist_timeout_s,
-                      "Data parallel: seconds to wait for the other processes before failing")
-      ->check(CLI::Range(1.0, 86400.0))
-      ->capture_default_str();
+  add_distributed_options(command, o->distributed);
 
   set_action(
       command, action,
       [o, test_data](const CommonOptions& options, const std::string& device_name) {
         const TrainArch arch = parse_arch(o->arch);
         const Budget budget = effective_budget(*o, arch);
-        const dist::LaunchEnv launch = dist::launch_env();  // bad variables: exit 2 before work
+        dist::launch_env();  // bad variables: exit 2 before any work
         DataOptions train_opts;
         train_opts.split = "train";
         train_opts.max_per_class = budget.train_per_class;
@@ -163,13 +158,7 @@ void add_train_command(CLI::App& app, Action& action) {
         const TrainTestData data = make_train_test_data(train_set, test_set, budget.image_size);
 
         const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
-        if (launch.distributed()) {
-          dist::GroupOptions group_options;
-          group_options.sync_batch_norm = o->sync_bn;
-          group_options.timeout = std::chrono::milliseconds(
-              static_cast<std::int64_t>(o->dist_timeout_s * 1000));
-          dist::init_world(launch, device, group_options);
-        }
+        const dist::LaunchEnv launch = join_distributed_job(o->distributed, device_name);
         const dist::ProcessGroup& group = dist::world();
         Progress progress("train", 0, "steps", options.json || !group.is_root());
         const TrainRun run = run_training(
@@ -207,7 +196,7 @@ void add_train_command(CLI::App& app, Action& action) {
           result["distributed"] = {{"launcher", launch.launcher},
                                    {"backend", group.backend()},
                                    {"world_size", group.world_size()},
-                                   {"sync_bn", o->sync_bn}};
+                                   {"sync_bn", o->distributed.sync_bn}};
         }
         if (!group.is_root()) return 0;  // rank 0 reports and exports for the job
         if (arch.genotype) result["parameters_with_auxiliary"] = run.parameters_with_auxiliary;

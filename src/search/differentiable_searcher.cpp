@@ -10,6 +10,7 @@
 #include <tuple>
 #include <utility>
 
+#include "d2a/dist/process_group.h"
 #include "d2a/error.h"
 #include "d2a/train/layout.h"
 
@@ -151,6 +152,8 @@ void DifferentiableSearcher::apply_arch_gradients(const std::vector<torch::Tenso
   for (std::size_t i = 0; i < arch.size(); ++i) {
     arch[i].mutable_grad() = grads[i].defined() ? grads[i] : torch::zeros_like(arch[i]);
   }
+  // Data parallel: each rank saw its share of the batch; the step takes the batch's mean.
+  dist::world().average_gradients(arch);
   arch_optimiser_->step();
 }
 
@@ -162,6 +165,8 @@ void DifferentiableSearcher::weight_step(const Batch& train, SearchStepStats& st
   const auto grads = torch::autograd::grad({result.loss}, weights, {}, c10::nullopt, false,
                                            /*allow_unused=*/true);
   for (std::size_t i = 0; i < weights.size(); ++i) weights[i].mutable_grad() = grads[i];
+  // Ops without a gradient (GDAS) are the same on every rank: the ranks draw the same samples.
+  dist::world().average_gradients(weights);
   torch::nn::utils::clip_grad_norm_(weights, config_.weights.grad_clip);
   weights_optimiser_->step();
   stats.train_loss = result.loss.item<double>();

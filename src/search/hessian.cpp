@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "d2a/dist/process_group.h"
 #include "d2a/error.h"
 
 namespace d2a {
@@ -40,6 +41,16 @@ void set_shifted(const Tensors& targets, const Tensors& saved, const Tensors& v,
     targets[i].copy_(saved[i]);
     if (v[i].defined()) targets[i].add_(v[i], scale);
   }
+}
+
+// The mean over the ranks of a data-parallel job (itself in one process).
+Tensors averaged(Tensors grads) {
+  dist::ProcessGroup& group = dist::world();
+  if (group.active()) {
+    group.all_reduce_sum(grads);
+    for (auto& g : grads) g.div_(group.world_size());
+  }
+  return grads;
 }
 
 void check_matches_weights(const Tensors& v, const Tensors& weights, const char* what) {
@@ -97,7 +108,8 @@ Tensors unrolled_arch_gradient(Supernet& net, const Batch& train, const Batch& v
   const Tensors saved = detached_copies(w);
 
   // w' = w - xi (momentum * m + dL_train/dw + weight_decay * w), DARTS's _compute_unrolled_model.
-  const Tensors g = gradients(batch_loss(net, train).loss, w);
+  // Data parallel: the unrolled step and the direction v need the whole batch's gradients.
+  const Tensors g = averaged(gradients(batch_loss(net, train).loss, w));
   {
     torch::NoGradGuard no_grad;
     for (std::size_t i = 0; i < w.size(); ++i) {
@@ -109,7 +121,7 @@ Tensors unrolled_arch_gradient(Supernet& net, const Batch& train, const Batch& v
   BatchLoss at_unrolled = batch_loss(net, valid);
   Tensors inputs = w;
   inputs.insert(inputs.end(), arch.begin(), arch.end());
-  const Tensors all = gradients(at_unrolled.loss, inputs);
+  const Tensors all = averaged(gradients(at_unrolled.loss, inputs));
   restore(w, saved);
 
   const Tensors v(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(w.size()));

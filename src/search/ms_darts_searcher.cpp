@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "d2a/dist/process_group.h"
 #include "d2a/search/mean_shift.h"
 #include "differentiable_searcher.h"
 #include "methods.h"
@@ -53,7 +54,11 @@ class MsDartsSearcher : public DifferentiableSearcher {
       torch::NoGradGuard no_grad;
       supernet_->set_op_weights(weights);
       supernet_->set_mixing({MixingMode::kGiven, 1.0});
-      return batch_loss(*supernet_, train).loss.item<double>();
+      // Data parallel: the whole batch's loss, the mean of the ranks' (equal) shares.
+      torch::Tensor value = batch_loss(*supernet_, train).loss.detach().reshape({1});
+      dist::ProcessGroup& group = dist::world();
+      group.all_reduce_sum({value});
+      return value.item<double>() / group.world_size();
     };
     MeanShiftOptions options;
     options.samples = config_.ms_darts.samples;

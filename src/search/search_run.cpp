@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "d2a/dist/process_group.h"
 #include "d2a/error.h"
 #include "d2a/train/tensor_memory.h"
 
@@ -55,10 +56,11 @@ std::string format_weight(double w) {
 }
 
 void write_checkpoint(Searcher& searcher, const std::string& path, int epochs_done,
-                      std::uint64_t seed) {
+                      std::uint64_t seed, int world_size) {
   torch::serialize::OutputArchive archive;
   archive.write("run_epochs_done", c10::IValue(static_cast<std::int64_t>(epochs_done)));
   archive.write("run_seed", c10::IValue(static_cast<std::int64_t>(seed)));
+  archive.write("run_world_size", c10::IValue(static_cast<std::int64_t>(world_size)));
   torch::serialize::OutputArchive nested;
   searcher.save(nested);
   archive.write("searcher", nested);
@@ -72,7 +74,8 @@ void write_checkpoint(Searcher& searcher, const std::string& path, int epochs_do
 }
 
 // Returns the number of epochs the checkpoint holds.
-int read_checkpoint(Searcher& searcher, const std::string& path, std::uint64_t seed) {
+int read_checkpoint(Searcher& searcher, const std::string& path, std::uint64_t seed,
+                    int world_size) {
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path, searcher.device());
@@ -84,6 +87,16 @@ int read_checkpoint(Searcher& searcher, const std::string& path, std::uint64_t s
   if (static_cast<std::uint64_t>(value.toInt()) != seed) {
     throw bad_input("search checkpoint " + path + " was written with seed " +
                     std::to_string(value.toInt()) + ", not " + std::to_string(seed));
+  }
+  // Each rank's share of a batch depends on the number of processes, and so does the result: a
+  // resumed search keeps the number it started with (checkpoints before this field: one).
+  const std::int64_t written_by =
+      archive.try_read("run_world_size", value) ? value.toInt() : std::int64_t{1};
+  if (written_by != world_size) {
+    throw bad_input("search checkpoint " + path + " was written by " + std::to_string(written_by) +
+                    " process" + (written_by == 1 ? "" : "es") + ", this run has " +
+                    std::to_string(world_size) + ": resume it with " +
+                    std::to_string(written_by));
   }
   archive.read("run_epochs_done", value);
   torch::serialize::InputArchive nested;
@@ -172,11 +185,16 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
     throw bad_input("search: epochs " + std::to_string(options.epochs) + " and batch size " +
                     std::to_string(options.batch_size) + " must be positive");
   }
+  // Data parallel (dist::world() joined a job): every rank runs the same epochs on its share of
+  // each batch; rank 0 alone writes the history and the checkpoint.
+  dist::ProcessGroup& group = dist::world();
+  const bool writes = group.is_root();
   SearchRunResult result;
   if (options.resume && !options.checkpoint.empty() && fs::exists(options.checkpoint)) {
-    result.first_epoch = read_checkpoint(searcher, options.checkpoint, options.seed);
+    result.first_epoch =
+        read_checkpoint(searcher, options.checkpoint, options.seed, group.world_size());
   }
-  if (!options.history_csv.empty()) prepare_history(options.history_csv, result.first_epoch);
+  if (writes && !options.history_csv.empty()) prepare_history(options.history_csv, result.first_epoch);
 
   const torch::Device device = searcher.device();
   SearchSplit split = split_search_data(data, options.seed);
@@ -186,6 +204,12 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
   const std::int64_t smaller = std::min(halves[0].images.size(0), halves[1].images.size(0));
   const std::int64_t batch = std::min<std::int64_t>(options.batch_size, smaller);
   const int steps = static_cast<int>(smaller / batch);
+  if (batch % group.world_size() != 0) {
+    throw bad_input("search: the batch of " + std::to_string(batch) + " images does not split " +
+                    "evenly over " + std::to_string(group.world_size()) +
+                    " processes; choose a --batch that the number of processes divides");
+  }
+  const auto [share_first, share] = dist::shard_range(batch, group.rank(), group.world_size());
 
   const bool count_memory = device.is_cpu() && counting_cpu_tensor_memory();
   for (int epoch = result.first_epoch; epoch < options.epochs; ++epoch) {
@@ -203,7 +227,7 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
     for (int s = 0; s < steps; ++s) {
       Batch batches[2];
       for (int h = 0; h < 2; ++h) {
-        const torch::Tensor index = orders[h].narrow(0, s * batch, batch);
+        const torch::Tensor index = orders[h].narrow(0, s * batch + share_first, share);
         batches[h] = {halves[h].images.index_select(0, index),
                       halves[h].labels.index_select(0, index)};
       }
@@ -227,9 +251,9 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (count_memory) report.peak_tensor_bytes = peak_cpu_tensor_bytes();
     // History first: a run killed between the two redoes this epoch and rewrites its rows.
-    if (!options.history_csv.empty()) append_history(searcher, options.history_csv, epoch);
-    if (!options.checkpoint.empty()) {
-      write_checkpoint(searcher, options.checkpoint, epoch + 1, options.seed);
+    if (writes && !options.history_csv.empty()) append_history(searcher, options.history_csv, epoch);
+    if (writes && !options.checkpoint.empty()) {
+      write_checkpoint(searcher, options.checkpoint, epoch + 1, options.seed, group.world_size());
     }
     result.epochs.push_back(report);
     if (on_epoch) on_epoch(report);

@@ -7,16 +7,24 @@
 namespace d2a {
 namespace {
 
+// `images` is the share [first, first + B) of a batch of `total` images: the draws are made for
+// all `total` (so the stream does not depend on the share) and the share's are applied.
+
 // Zeroes one length x length square per image, centred at a uniformly drawn pixel and clipped.
-torch::Tensor cutout(const torch::Tensor& images, std::int64_t length, std::mt19937_64& rng) {
+torch::Tensor cutout(const torch::Tensor& images, std::int64_t length, std::mt19937_64& rng,
+                     std::int64_t first, std::int64_t total) {
   const std::int64_t batch = images.size(0);
   const std::int64_t height = images.size(2);
   const std::int64_t width = images.size(3);
   std::uniform_int_distribution<std::int64_t> row(0, height - 1), col(0, width - 1);
   std::vector<std::int64_t> top(batch), left(batch);
-  for (std::int64_t b = 0; b < batch; ++b) {
-    top[b] = row(rng) - length / 2;
-    left[b] = col(rng) - length / 2;
+  for (std::int64_t i = 0; i < total; ++i) {
+    const std::int64_t y = row(rng) - length / 2;
+    const std::int64_t x = col(rng) - length / 2;
+    if (i >= first && i < first + batch) {
+      top[i - first] = y;
+      left[i - first] = x;
+    }
   }
   const auto cpu_long = torch::TensorOptions().dtype(torch::kLong);
   const torch::Tensor y0 = torch::tensor(top, cpu_long).view({batch, 1, 1});
@@ -29,7 +37,7 @@ torch::Tensor cutout(const torch::Tensor& images, std::int64_t length, std::mt19
 }
 
 torch::Tensor crop_and_flip(const torch::Tensor& images, const TrainRecipe& recipe,
-                            std::mt19937_64& rng) {
+                            std::mt19937_64& rng, std::int64_t first, std::int64_t total) {
   const std::int64_t batch = images.size(0);
   const std::int64_t height = images.size(2);
   const std::int64_t width = images.size(3);
@@ -43,10 +51,15 @@ torch::Tensor crop_and_flip(const torch::Tensor& images, const TrainRecipe& reci
   std::uniform_int_distribution<std::int64_t> offset(0, 2 * pad);
   std::bernoulli_distribution coin(0.5);
   std::vector<std::int64_t> dy(batch), dx(batch), mirror(batch);
-  for (std::int64_t b = 0; b < batch; ++b) {
-    dy[b] = crop ? offset(rng) : 0;
-    dx[b] = crop ? offset(rng) : 0;
-    mirror[b] = flip ? coin(rng) : 0;
+  for (std::int64_t i = 0; i < total; ++i) {
+    const std::int64_t y = crop ? offset(rng) : 0;
+    const std::int64_t x = crop ? offset(rng) : 0;
+    const std::int64_t m = flip ? coin(rng) : 0;
+    if (i >= first && i < first + batch) {
+      dy[i - first] = y;
+      dx[i - first] = x;
+      mirror[i - first] = m;
+    }
   }
   const auto cpu_long = torch::TensorOptions().dtype(torch::kLong);
   const torch::Tensor dy_t = torch::tensor(dy, cpu_long).view({batch, 1});
@@ -72,8 +85,14 @@ torch::Tensor crop_and_flip(const torch::Tensor& images, const TrainRecipe& reci
 
 torch::Tensor augment_batch(const torch::Tensor& images, const TrainRecipe& recipe,
                             std::mt19937_64& rng) {
-  const torch::Tensor shifted = crop_and_flip(images, recipe, rng);
-  return recipe.cutout > 0 ? cutout(shifted, recipe.cutout, rng) : shifted;
+  return augment_batch_share(images, recipe, rng, 0, images.size(0));
+}
+
+torch::Tensor augment_batch_share(const torch::Tensor& images, const TrainRecipe& recipe,
+                                  std::mt19937_64& rng, std::int64_t first,
+                                  std::int64_t batch_size) {
+  const torch::Tensor shifted = crop_and_flip(images, recipe, rng, first, batch_size);
+  return recipe.cutout > 0 ? cutout(shifted, recipe.cutout, rng, first, batch_size) : shifted;
 }
 
 }  // namespace d2a

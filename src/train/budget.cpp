@@ -181,6 +181,7 @@ Budget apply_overrides(Budget b, const BudgetOverrides& o, bool darts) {
   if (o.image_size > 0) override(o.image_size, b.image_size, "size");
   if (o.train_per_class >= 0) override(o.train_per_class, b.train_per_class, "train/class");
   if (o.test_per_class >= 0) override(o.test_per_class, b.test_per_class, "test/class");
+  if (o.batch_size > 0) override(o.batch_size, b.recipe.batch_size, "batch");
   if (o.no_flip && b.recipe.horizontal_flip) {
     b.recipe.horizontal_flip = false;
     changes.push_back("noflip");

@@ -175,16 +175,17 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
     for (std::int64_t b = 0; b < steps_per_epoch; ++b, ++step) {
       const std::int64_t first = b * recipe.batch_size;
       const std::int64_t len = std::min<std::int64_t>(recipe.batch_size, n - first);
-      const torch::Tensor idx = perm.narrow(0, first, len);
-      torch::Tensor x = augment_batch(train.images.index_select(0, idx), recipe, rng);
-      torch::Tensor y = train.labels.index_select(0, idx);
       const double lr = cosine_learning_rate(recipe, step, total_steps);
       // A last batch smaller than the world would leave a rank without images: every rank
       // skips it (the only step in which ranks and one process differ).
       if (world_size > 1 && len < world_size) continue;
       const auto [share_first, share] = dist::shard_range(len, group.rank(), world_size);
-      x = to_training_layout(x.narrow(0, share_first, share).to(device), device);
-      y = y.narrow(0, share_first, share).to(device);
+      const torch::Tensor idx = perm.narrow(0, first + share_first, share);
+      const torch::Tensor x = to_training_layout(
+          augment_batch_share(train.images.index_select(0, idx), recipe, rng, share_first, len)
+              .to(device),
+          device);
+      const torch::Tensor y = train.labels.index_select(0, idx).to(device);
       for (auto& param_group : optimizer.param_groups()) {
         static_cast<torch::optim::SGDOptions&>(param_group.options()).lr(lr);
       }

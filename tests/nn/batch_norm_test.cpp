@@ -124,23 +124,36 @@ TEST(SyncBatchNorm, TwoHalvesNormaliseLikeTheWholeBatch) {
     torch::manual_seed(2);
     const torch::Tensor x = (torch::randn({batch, 32, 4, 4}) * 2 + 3)
                                 .contiguous(torch::MemoryFormat::ChannelsLast);
+    const torch::Tensor dy = torch::randn({batch, 32, 4, 4});
     torch::nn::BatchNorm2d whole(32);
     whole->train();
-    const torch::Tensor expected = whole(x);
+    const torch::Tensor x_whole = x.clone().requires_grad_(true);
+    const torch::Tensor expected = whole(x_whole);
+    (expected * dy).sum().backward();
     ThreadPairReducer reducer;
     set_batch_norm_reducer(&reducer);
     std::vector<torch::nn::BatchNorm2d> halves{torch::nn::BatchNorm2d(32), torch::nn::BatchNorm2d(32)};
-    std::vector<torch::Tensor> ys(2);
+    std::vector<torch::Tensor> ys(2), dxs(2);
     std::vector<std::thread> threads;
     for (int r = 0; r < 2; ++r) {
       threads.emplace_back([&, r] {
         halves[r]->train();
-        ys[r] = batch_norm(halves[r], x.narrow(0, r * batch / 2, batch / 2)).detach();
+        const torch::Tensor xr = x.narrow(0, r * batch / 2, batch / 2).clone().requires_grad_(true);
+        const torch::Tensor y = batch_norm(halves[r], xr);
+        (y * dy.narrow(0, r * batch / 2, batch / 2)).sum().backward();
+        ys[r] = y.detach();
+        dxs[r] = xr.grad();
       });
     }
     for (auto& t : threads) t.join();
     set_batch_norm_reducer(nullptr);
-    EXPECT_TRUE(torch::allclose(torch::cat(ys), expected, 1e-4, 1e-5)) << batch;
+    EXPECT_TRUE(torch::allclose(torch::cat(ys), expected.detach(), 1e-4, 1e-5)) << batch;
+    EXPECT_TRUE(torch::allclose(torch::cat(dxs), x_whole.grad(), 1e-4, 1e-5))
+        << batch << " max dx error " << (torch::cat(dxs) - x_whole.grad()).abs().max();
+    EXPECT_TRUE(torch::allclose(halves[0]->weight.grad() + halves[1]->weight.grad(),
+                                whole->weight.grad(), 1e-4, 1e-5));
+    EXPECT_TRUE(torch::allclose(halves[0]->bias.grad() + halves[1]->bias.grad(),
+                                whole->bias.grad(), 1e-4, 1e-5));
     for (int r = 0; r < 2; ++r) {
       EXPECT_TRUE(torch::allclose(halves[r]->running_var, whole->running_var, 1e-5, 1e-6))
           << batch << "\n" << halves[r]->running_var.slice(0, 0, 4) << whole->running_var.slice(0, 0, 4);

@@ -66,6 +66,25 @@ TEST(Augment, SameGeneratorStateGivesTheSameBatch) {
   EXPECT_FALSE(torch::equal(augment_batch(x, r, a), augment_batch(x, r, c)));
 }
 
+TEST(Augment, ASharePerRankGivesTheWholeBatchsImages) {
+  // What data-parallel ranks rely on: each augments only its share, and together they get
+  // exactly the batch one process gets, with the generator left in the same state.
+  const torch::Tensor x = torch::randn({13, 3, 16, 16});
+  TrainRecipe r = recipe_with(true, -1, true);
+  r.cutout = 6;
+  std::mt19937_64 whole_rng(11);
+  const torch::Tensor whole = augment_batch(x, r, whole_rng);
+  std::vector<torch::Tensor> shares;
+  std::mt19937_64 last_rng;
+  for (const auto [first, count] : {std::pair<int, int>{0, 7}, {7, 6}}) {
+    std::mt19937_64 rng(11);
+    shares.push_back(augment_batch_share(x.narrow(0, first, count), r, rng, first, 13));
+    last_rng = rng;
+  }
+  EXPECT_TRUE(torch::equal(torch::cat(shares), whole));
+  EXPECT_EQ(last_rng(), whole_rng());
+}
+
 TEST(Augment, CutoutZeroesOneClippedSquarePerImageAcrossChannels) {
   std::mt19937_64 rng(9);
   TrainRecipe r = recipe_with(false, -1, false);

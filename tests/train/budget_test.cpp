@@ -60,9 +60,11 @@ TEST(Budget, OverridesChangeAndRenameTheBudget) {
   o.cells = 3;
   o.image_size = 32;
   o.train_per_class = 0;
+  o.batch_size = 128;
   o.no_flip = true;
   const Budget b = apply_overrides(find_budget("cpu-fast"), o);
-  EXPECT_EQ(b.name, "cpu-fast[epochs=12,N=3,size=32,train/class=0,noflip]");
+  EXPECT_EQ(b.name, "cpu-fast[epochs=12,N=3,size=32,train/class=0,batch=128,noflip]");
+  EXPECT_EQ(b.recipe.batch_size, 128);
   EXPECT_EQ(b.recipe.epochs, 12);
   EXPECT_EQ(b.cells_per_stage, 3);
   EXPECT_EQ(b.image_size, 32);

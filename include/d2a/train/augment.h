@@ -22,4 +22,11 @@ namespace d2a {
 torch::Tensor augment_batch(const torch::Tensor& images, const TrainRecipe& recipe,
                             std::mt19937_64& rng);
 
+// The share [first, first + images.size(0)) of a batch of `batch_size` images, augmented exactly
+// as augment_batch on the whole batch would augment those images: the draws of the whole batch
+// are taken from `rng`, the share's applied. Data-parallel ranks augment only their own share.
+torch::Tensor augment_batch_share(const torch::Tensor& images, const TrainRecipe& recipe,
+                                  std::mt19937_64& rng, std::int64_t first,
+                                  std::int64_t batch_size);
+
 }  // namespace d2a

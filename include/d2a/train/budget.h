@@ -43,6 +43,7 @@ struct BudgetOverrides {
   int image_size = 0;
   int train_per_class = -1;
   int test_per_class = -1;
+  int batch_size = 0;       // images per optimisation step (all data-parallel ranks together)
   bool no_flip = false;
 };
 // The budget with the overrides applied and renamed, validated. `darts` names the cell count

@@ -1,0 +1,23 @@
+#pragma once
+// The data-parallel flags of the commands that train (train, search), and joining the job the
+// launcher's environment describes (torchrun's or srun's variables; none: one process).
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "d2a/dist/launch_env.h"
+
+namespace d2a::cli {
+
+struct DistributedOptions {
+  bool sync_bn = false;
+  double timeout_s = 300;
+};
+
+void add_distributed_options(CLI::App* command, DistributedOptions& options);
+
+// Reads the launcher's variables (bad ones: d2a::Error, exit 2, naming the variable) and, when
+// they describe more than one process, joins the job as dist::world() on `device_name`'s device.
+dist::LaunchEnv join_distributed_job(const DistributedOptions& options, const std::string& device_name);
+
+}  // namespace d2a::cli
