@@ -9,7 +9,9 @@
 
 #include "d2a/bench/nb201_table.h"
 #include "d2a/cli/common.h"
+#include "d2a/cli/distributed_options.h"
 #include "d2a/db/meta_database.h"
+#include "d2a/dist/process_group.h"
 #include "d2a/error.h"
 #include "d2a/meta/bench_columns.h"
 #include "d2a/meta/meta_model.h"
@@ -34,6 +36,7 @@ struct MetaTrainCommandOptions {
   double residual_weight = 1.0;  // stored in the saved predictor; not a training option
   bool dataset_gate = false;     // scale it by the data's distance from the database's tasks
   MetaTrainOptions train;
+  DistributedOptions distributed;
 };
 
 // Every check that needs no heavy reading, before any work starts.
@@ -168,7 +171,10 @@ void add_meta_train_command(CLI::App& app, Action& action) {
       "on the top-k cells of each task). --bench-columns adds NAS-Bench-201 columns (e.g. "
       "cifar100-test,imagenet16-120-test of --bench nb201_test_acc_200ep.csv) as image-less "
       "tasks; CIFAR-10 columns are refused. A checkpoint is written every epoch; --resume "
-      "continues it.");
+      "continues it.\n\n"
+      "Data parallel: started by torchrun or srun (as d2a train), each process takes its share "
+      "of every batch of records and benchmark cells and the gradients are averaged over the "
+      "processes; rank 0 writes --out and reports.");
   auto o = std::make_shared<MetaTrainCommandOptions>();
   command->add_option("--db", o->databases, "Meta-databases (.h5)")->required();
   command->add_option("--out", o->out, "Meta-model directory to write")->required();
@@ -226,11 +232,20 @@ void add_meta_train_command(CLI::App& app, Action& action) {
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   command->add_flag("--no-generator", o->no_generator, "Train the predictor only");
+  add_distributed_options(command, o->distributed);
 
-  set_action(command, action, [o](const CommonOptions& options, const std::string&) {
+  set_action(command, action, [o](const CommonOptions& options, const std::string& device_name) {
     o->train.seed = options.seed;
     o->train.train_generator = !o->no_generator;
     const std::vector<std::string> metrics = validate(*o);
+    // Data parallel (torchrun, srun): every rank reads the data and validates; each trains on
+    // its share of every batch; rank 0 alone uses the feature cache (the others compute the
+    // features, so that no two processes write one file), writes the checkpoints and the
+    // model, and reports.
+    join_distributed_job(o->distributed, device_name);
+    dist::ProcessGroup& group = dist::world();
+    const bool root = group.is_root();
+    const bool quiet = options.json || !root;
     const fs::path out(o->out);
     const fs::path checkpoint = out / "checkpoint";
 
@@ -243,9 +258,9 @@ void add_meta_train_command(CLI::App& app, Action& action) {
     for (const auto& path : o->databases) {
       const MetaDatabase db = MetaDatabase::load(path);
       Progress progress("features " + fs::path(path).filename().string(),
-                        static_cast<std::int64_t>(db.tasks().size()), "tasks", options.json);
+                        static_cast<std::int64_t>(db.tasks().size()), "tasks", quiet);
       const std::size_t before = set.samples.size();
-      add_database(set, db, path, extractor, (out / "cache").string(),
+      add_database(set, db, path, extractor, root ? (out / "cache").string() : std::string(),
                    [&](std::size_t done, std::size_t) { progress.set(static_cast<std::int64_t>(done)); });
       progress.finish();
       nlohmann::json budgets = nlohmann::json::array();
@@ -262,7 +277,7 @@ void add_meta_train_command(CLI::App& app, Action& action) {
     MetaTrainer trainer(std::move(set), std::move(columns), o->train);
     if (o->resume && (fs::exists(checkpoint) || fs::exists(checkpoint.string() + ".old"))) {
       trainer.load_checkpoint(checkpoint.string());
-      if (!options.json) {
+      if (!quiet) {
         std::fprintf(stderr, "resuming after epoch %d of %d\n", trainer.epochs_done(), o->train.epochs);
       }
     }
@@ -317,8 +332,9 @@ void add_meta_train_command(CLI::App& app, Action& action) {
 
     while (trainer.epochs_done() < o->train.epochs) {
       const MetaEpochReport r = trainer.train_epoch();
+      if (!root) continue;
       trainer.save_checkpoint(checkpoint.string());
-      if (!options.json) {
+      if (!quiet) {
         std::fprintf(stderr,
                      "epoch %d/%d  pred %.4f  bench %.4f  gen %.4f  val spearman %.4f  prior %.4f%s  "
                      "val mse %.4f  val gen %.4f%s  %.0f s\n",
@@ -328,6 +344,7 @@ void add_meta_train_command(CLI::App& app, Action& action) {
       }
       if (r.best_predictor || r.best_generator) write_model();
     }
+    if (!root) return 0;
     // Final metrics, and a model even when the checkpoint was already complete; then the cache
     // of the space's embeddings that suggest's percentiles read.
     save_space_embeddings(o->out, write_model());

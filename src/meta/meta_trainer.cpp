@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "d2a/data/task_sampler.h"
+#include "d2a/dist/process_group.h"
 #include "d2a/error.h"
 #include "d2a/meta/cell_batch.h"
 #include "d2a/meta/model_dir.h"
@@ -255,17 +256,33 @@ MetaTrainer::MetaTrainer(MetaTrainingSet data, std::vector<BenchColumn> bench,
   best_generator_ = clone_eval(generator_);
 }
 
+namespace {
+
+// The mean over the ranks of a per-rank loss that is already weighted by its share (itself in
+// one process): what the whole batch's loss is, for the reports.
+double mean_over_ranks(const torch::Tensor& loss, int world) {
+  torch::Tensor value = loss.detach().reshape({1}).to(torch::kDouble);
+  if (world > 1) dist::world().all_reduce_sum({value});
+  return value.item<double>() / world;
+}
+
+}  // namespace
+
 torch::Tensor MetaTrainer::encode_draws(
     const std::function<torch::Tensor(const torch::Tensor&)>& encode,
-    const std::vector<int>& sample_tasks, std::mt19937_64& rng) const {
+    const std::vector<int>& sample_tasks, std::mt19937_64& rng, std::size_t first,
+    std::size_t count) const {
+  // Every task is drawn (so the stream does not depend on the share); only the share's encoded.
+  count = std::min(count, sample_tasks.size() - std::min(first, sample_tasks.size()));
   std::vector<torch::Tensor> draws;
-  draws.reserve(sample_tasks.size());
   std::map<std::vector<int64_t>, std::vector<std::size_t>> groups;  // draw shape -> positions
   for (std::size_t i = 0; i < sample_tasks.size(); ++i) {
-    draws.push_back(draw_dataset(data_.tasks[sample_tasks[i]].features, options_.images_per_class, rng));
-    groups[draws.back().sizes().vec()].push_back(i);
+    torch::Tensor draw = draw_dataset(data_.tasks[sample_tasks[i]].features, options_.images_per_class, rng);
+    if (i < first || i >= first + count) continue;
+    draws.push_back(std::move(draw));
+    groups[draws.back().sizes().vec()].push_back(draws.size() - 1);
   }
-  std::vector<torch::Tensor> rows(sample_tasks.size());
+  std::vector<torch::Tensor> rows(draws.size());
   for (const auto& [shape, positions] : groups) {
     std::vector<torch::Tensor> batch;
     for (std::size_t p : positions) batch.push_back(draws[p]);
@@ -276,26 +293,34 @@ torch::Tensor MetaTrainer::encode_draws(
 }
 
 double MetaTrainer::generator_step(const std::vector<int>& pairs, std::mt19937_64& rng, bool train) {
+  // Data parallel (training only): each rank computes the loss of its share of the pairs,
+  // weighted so that the ranks' gradients average to the whole batch's.
+  dist::ProcessGroup& group = dist::world();
+  const int world = train ? group.world_size() : 1;
+  const auto [share_first, share] = dist::shard_range(static_cast<std::int64_t>(pairs.size()),
+                                                      train ? group.rank() : 0, world);
   std::map<std::vector<int64_t>, std::pair<std::vector<torch::Tensor>, std::vector<Nb201Cell>>> groups;
-  for (int s : pairs) {
-    const MetaSample& sample = data_.samples[s];
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    const MetaSample& sample = data_.samples[pairs[i]];
     torch::Tensor draw = draw_dataset(data_.tasks[sample.task].features, options_.images_per_class, rng);
-    auto& group = groups[draw.sizes().vec()];
-    group.first.push_back(std::move(draw));
-    group.second.push_back(sample.cell);
+    if (static_cast<std::int64_t>(i) < share_first || static_cast<std::int64_t>(i) >= share_first + share) continue;
+    auto& members = groups[draw.sizes().vec()];
+    members.first.push_back(std::move(draw));
+    members.second.push_back(sample.cell);
   }
   torch::Tensor total = torch::zeros({});
-  for (const auto& [shape, group] : groups) {
-    const GeneratorLoss loss = generator_->loss(torch::stack(group.first), cells_to_op_codes(group.second));
-    total = total + loss.total * (static_cast<double>(group.second.size()) / pairs.size());
+  for (const auto& [shape, members] : groups) {
+    const GeneratorLoss loss = generator_->loss(torch::stack(members.first), cells_to_op_codes(members.second));
+    total = total + loss.total * (static_cast<double>(members.second.size()) * world / pairs.size());
   }
   if (train) {
     generator_optimizer_->zero_grad();
     total.backward();
+    group.average_gradients(generator_->parameters());
     if (options_.gradient_clip > 0) torch::nn::utils::clip_grad_norm_(generator_->parameters(), options_.gradient_clip);
     generator_optimizer_->step();
   }
-  return total.item<double>();
+  return mean_over_ranks(total, world);
 }
 
 MetaEpochReport MetaTrainer::train_epoch() {
@@ -310,51 +335,71 @@ MetaEpochReport MetaTrainer::train_epoch() {
   const auto batch = static_cast<std::size_t>(options_.batch_size);
   double loss_sum = 0, bench_sum = 0;
   int steps = 0;
+  // Data parallel: each rank takes its share of every batch of records and of benchmark cells;
+  // the losses are weighted by share so that the averaged gradients are the whole batch's.
+  dist::ProcessGroup& group = dist::world();
+  const int world = group.world_size();
+  std::vector<torch::Tensor> predictor_params = predictor_->parameters();
+  if (!bench_.empty() && !uses_prior()) predictor_params.push_back(bench_vectors_);
   for (std::size_t first = 0; first < order.size(); first += batch, ++steps) {
-    const std::vector<int> members(order.begin() + first, order.begin() + std::min(order.size(), first + batch));
-    std::vector<int> tasks;
+    const std::vector<int> batch_members(order.begin() + first, order.begin() + std::min(order.size(), first + batch));
+    if (static_cast<int>(batch_members.size()) < world) continue;  // a rank would get nothing
+    const auto [share_first, share] =
+        dist::shard_range(static_cast<std::int64_t>(batch_members.size()), group.rank(), world);
+    const std::vector<int> members(batch_members.begin() + share_first,
+                                   batch_members.begin() + share_first + share);
+    const double share_weight = static_cast<double>(share * world) / batch_members.size();
+    std::vector<int> batch_tasks;
+    for (int s : batch_members) batch_tasks.push_back(data_.samples[s].task);
     std::vector<Nb201Cell> cells;
     std::vector<float> targets, task_targets;
     for (int s : members) {
       const int task = data_.samples[s].task;
-      tasks.push_back(task);
       cells.push_back(data_.samples[s].cell);
       targets.push_back(static_cast<float>(target(s)));
       task_targets.push_back(static_cast<float>((task_accuracy_mean_[task] - accuracy_mean_) / accuracy_std_));
       task_targets.push_back(static_cast<float>(std::log(task_accuracy_std_[task] / accuracy_std_)));
     }
     const torch::Tensor dataset = encode_draws(
-        [this](const torch::Tensor& f) { return predictor_->encode_dataset(f); }, tasks, rng);
+        [this](const torch::Tensor& f) { return predictor_->encode_dataset(f); }, batch_tasks, rng,
+        static_cast<std::size_t>(share_first), static_cast<std::size_t>(share));
     const torch::Tensor embeddings = predictor_->embed_cells(cells_to_op_codes(cells));
     // With a prior, the database records teach the residual over the (detached) prior.
     const torch::Tensor prediction =
         uses_prior() ? predictor_->prior_score(embeddings).detach() + predictor_->residual(embeddings, dataset)
                      : predictor_->score(embeddings, dataset);
     torch::Tensor loss = torch::mse_loss(prediction, torch::tensor(targets));
-    loss_sum += loss.item<double>();
+    loss_sum += mean_over_ranks(loss * share_weight, world);
     if (predictor_->options.task_stats()) {
       const auto rows = static_cast<int64_t>(members.size());
       loss = loss + torch::mse_loss(predictor_->task_stats(dataset),
                                     torch::tensor(task_targets).view({rows, 2}));
     }
+    loss = loss * share_weight;
     if (!bench_.empty() && options_.bench_weight > 0) {
       std::vector<int64_t> rows;
       const auto bench_batch = options_.bench_batch > 0 ? static_cast<std::size_t>(options_.bench_batch) : batch;
       for (std::size_t i = 0; i < bench_batch; ++i) {
         rows.push_back(bench_train_rows_[uniform_below(rng, bench_train_rows_.size())]);
       }
+      const auto [bench_first, bench_share] =
+          dist::shard_range(static_cast<std::int64_t>(rows.size()), group.rank(), world);
+      const double bench_share_weight = static_cast<double>(bench_share * world) / rows.size();
+      rows = std::vector<int64_t>(rows.begin() + bench_first, rows.begin() + bench_first + bench_share);
       const torch::Tensor idx = torch::tensor(rows, torch::kLong);
       const torch::Tensor bench_embeddings = predictor_->embed_cells(bench_codes_.index_select(0, idx));
       const torch::Tensor bench_prediction =
           uses_prior() ? predictor_->prior_score(bench_embeddings)
                        : predictor_->score(bench_embeddings,
                                            bench_vectors_.index_select(0, bench_column_.index_select(0, idx)));
-      const torch::Tensor bench_loss = torch::mse_loss(bench_prediction, bench_targets_.index_select(0, idx));
-      bench_sum += bench_loss.item<double>();
+      const torch::Tensor bench_loss =
+          torch::mse_loss(bench_prediction, bench_targets_.index_select(0, idx)) * bench_share_weight;
+      bench_sum += mean_over_ranks(bench_loss, world);
       loss = loss + options_.bench_weight * bench_loss;
     }
     predictor_optimizer_->zero_grad();
     loss.backward();
+    group.average_gradients(predictor_params);
     if (options_.gradient_clip > 0) torch::nn::utils::clip_grad_norm_(predictor_->parameters(), options_.gradient_clip);
     predictor_optimizer_->step();
   }
@@ -574,6 +619,7 @@ void MetaTrainer::save_checkpoint(const std::string& dir_name) const {
                                 {"best_generator_epoch", best_generator_epoch_},
                                 {"best_spearman", best_spearman_},
                                 {"best_generator_loss", best_generator_loss_},
+                                {"world_size", dist::world().world_size()},
                                 {"history", history}};
   write_file_atomically(tmp / kStateFile, state.dump(2) + "\n");
 
@@ -605,6 +651,15 @@ void MetaTrainer::load_checkpoint(const std::string& dir_name) {
       throw bad_input(state_path.string() +
                       ": this checkpoint was made from other databases, features, benchmark "
                       "columns or options; start afresh in another --out or repeat the same command");
+    }
+    // Each rank's share of a batch depends on the number of processes (checkpoints before this
+    // field: one).
+    const int written_by = state.value("world_size", 1);
+    if (written_by != dist::world().world_size()) {
+      throw bad_input(state_path.string() + ": written by " + std::to_string(written_by) +
+                      " process" + (written_by == 1 ? "" : "es") + ", this run has " +
+                      std::to_string(dist::world().world_size()) + ": resume it with " +
+                      std::to_string(written_by));
     }
     std::vector<MetaEpochReport> history;
     for (const auto& r : state.at("history")) history.push_back(MetaEpochReport::from_json(r));

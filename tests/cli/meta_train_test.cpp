@@ -76,6 +76,53 @@ TEST(MetaTrainCli, TrainsWritesALoadableModelAndResumes) {
   EXPECT_EQ(load_meta_model(out.string()).info["training"]["metrics"]["history"].size(), 3u);
 }
 
+TEST(MetaTrainCli, TwoRanksTrainLikeOneProcessOnTheWholeBatch) {
+  const auto one_out = fixture().dir / "one";
+  const auto two_out = fixture().dir / "two";
+  std::filesystem::remove_all(one_out);
+  std::filesystem::remove_all(two_out);
+  const auto one = run_d2a(tiny_args(one_out, 2), "meta_train_one");
+  ASSERT_EQ(one.status, 0) << one.err;
+  const int port = test::free_port(41);
+  const auto ranks = test::run_ranks({test::torchrun_env(0, 2, port), test::torchrun_env(1, 2, port)},
+                                     tiny_args(two_out, 2), "meta_train_two");
+  ASSERT_EQ(ranks[0].status, 0) << ranks[0].err;
+  ASSERT_EQ(ranks[1].status, 0) << ranks[1].err;
+  EXPECT_TRUE(ranks[1].out.empty()) << ranks[1].out;
+
+  // The same losses every epoch (each the whole batch's, reduced over the ranks) and the same
+  // validation, so the same checkpoints are kept, with the same weights.
+  const MetaModel a = load_meta_model(one_out.string());
+  const MetaModel b = load_meta_model(two_out.string());
+  const auto& ha = a.info["training"]["metrics"]["history"];
+  const auto& hb = b.info["training"]["metrics"]["history"];
+  ASSERT_EQ(ha.size(), hb.size());
+  for (std::size_t e = 0; e < ha.size(); ++e) {
+    for (const char* key : {"predictor_loss", "generator_loss", "validation_spearman", "validation_mse"}) {
+      const double x = ha[e][key].get<double>();
+      EXPECT_NEAR(x, hb[e][key].get<double>(), 1e-4 * std::max(1.0, std::abs(x))) << key << " epoch " << e;
+    }
+  }
+  EXPECT_GT(std::abs(ha[1]["predictor_loss"].get<double>() - ha[0]["predictor_loss"].get<double>()), 1e-3);
+  double worst = 0;
+  const auto pa = a.predictor->named_parameters();
+  const auto pb = b.predictor->named_parameters();
+  for (const auto& item : pa) {
+    worst = std::max(worst, (item.value() - pb[item.key()]).abs().max().item<double>());
+  }
+  EXPECT_LT(worst, 1e-4);
+
+  // A checkpoint keeps the number of processes it was written by.
+  auto resume = tiny_args(one_out, 3);
+  resume.push_back("--resume");
+  const auto refused = test::run_ranks({test::torchrun_env(0, 2, port + 1), test::torchrun_env(1, 2, port + 1)},
+                                       resume, "meta_train_resume_two");
+  for (const auto& r : refused) {
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_NE(r.err.find("written by 1 process, this run has 2"), std::string::npos) << r.err;
+  }
+}
+
 TEST(MetaTrainCli, BadInputsExitTwoWithOneLine) {
   const Fixture& f = fixture();
   const auto out = (f.dir / "unused").string();

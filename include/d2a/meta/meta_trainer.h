@@ -133,8 +133,11 @@ class MetaTrainer {
  private:
   // Dataset vectors of `sample_tasks` (positions in data_.tasks), one fresh draw each, grouped
   // by shape so that each group is one set-encoder call: -> [B, Ds].
+  // Draws for all of them but encodes only positions [first, first + count) (a data-parallel
+  // rank's share), so that every rank's generator stream stays the same: -> [count, Ds].
   torch::Tensor encode_draws(const std::function<torch::Tensor(const torch::Tensor&)>& encode,
-                             const std::vector<int>& sample_tasks, std::mt19937_64& rng) const;
+                             const std::vector<int>& sample_tasks, std::mt19937_64& rng,
+                             std::size_t first = 0, std::size_t count = SIZE_MAX) const;
   // The same as feature tensors for the generator, which encodes internally: calls
   // `loss(features [G, K, n, D], codes [G, 6])` per group, returns the size-weighted mean.
   double generator_step(const std::vector<int>& pairs, std::mt19937_64& rng, bool train);
