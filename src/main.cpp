@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("d2a ") + d2a::kVersion);
   app.require_subcommand(1);
 
+  d2a::cli::set_invocation(argc, argv);
   d2a::cli::Action action;
   d2a::cli::add_space_command(app, action);
   d2a::cli::add_lookup_command(app, action);

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -48,6 +49,24 @@ inline CommandResult run_d2a(const std::vector<std::string>& args,
   result.out = read_text(dir / "stdout");
   result.err = read_text(dir / "stderr");
   return result;
+}
+
+// Starts D2A_EXECUTABLE with `args` in the background (stdout to /dev/null, stderr to
+// `stderr_path`, or inherited when empty) and returns its pid, for tests that signal it.
+inline pid_t spawn_d2a(const std::vector<std::string>& args, const std::string& stderr_path = "") {
+  std::vector<std::string> argv_s = {D2A_EXECUTABLE};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (!std::freopen("/dev/null", "w", stdout)) _exit(126);
+    if (!stderr_path.empty() && !std::freopen(stderr_path.c_str(), "w", stderr)) _exit(126);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
 }
 
 // Data-parallel runs: one d2a per rank, as torchrun would start them.

@@ -25,6 +25,21 @@ std::shared_ptr<CommonOptions> set_action(CLI::App* command, Action& action, Bod
   return options;
 }
 
+namespace {
+std::string& invocation_text() {
+  static std::string text = "d2a";
+  return text;
+}
+}  // namespace
+
+void set_invocation(int argc, char** argv) {
+  std::string text;
+  for (int i = 0; i < argc; ++i) text += (i == 0 ? "" : " ") + std::string(argv[i]);
+  invocation_text() = text.size() > 400 ? text.substr(0, 400) + "..." : text;
+}
+
+const std::string& invocation() { return invocation_text(); }
+
 void print_result(const CommonOptions& options, const nlohmann::json& result,
                   const std::function<void(std::ostream&)>& human) {
   if (options.json) {

@@ -1,11 +1,14 @@
 // d2a db build: train sampled cells on sampled tasks and record their accuracies.
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "d2a/cli/budget_options.h"
 #include "d2a/cli/common.h"
 #include "d2a/dist/launch_env.h"
 #include "d2a/error.h"
+#include "d2a/interrupt.h"
+#include "d2a/output_lock.h"
 #include "d2a/space/cell_list.h"
 #include "d2a/train/budget.h"
 #include "d2a/train/db_builder.h"
@@ -94,7 +97,16 @@ void add_db_build(CLI::App* db, Action& action) {
         o->seed = options.seed;
         o->device = device;
         o->quiet = options.json;
+        const OutputLock lock(o->out, false, invocation());  // one writer per database
+        const InterruptScope interrupts;  // Ctrl-C / SIGTERM: finish the record, save, stop
         const DbBuildSummary s = build_meta_database(*o);
+        if (s.interrupted) {
+          std::fprintf(stderr,
+                       "d2a: %s: stopped by %s after saving %d new records (%d in the file); "
+                       "run the same command with --resume to continue\n",
+                       s.out.c_str(), interrupt_signal_name(), s.records_added, s.records_total);
+          return kInterruptedExitStatus;
+        }
         const nlohmann::json result = {
             {"out", s.out},
             {"budget", s.budget},

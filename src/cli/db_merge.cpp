@@ -4,6 +4,7 @@
 #include "d2a/cli/common.h"
 #include "d2a/db/merge.h"
 #include "d2a/error.h"
+#include "d2a/output_lock.h"
 
 namespace d2a::cli {
 
@@ -18,6 +19,7 @@ void add_db_merge(CLI::App* db, Action& action) {
   command->add_option("--out", *out, "Merged database to write (must not exist)")->required();
   command->add_option("inputs", *inputs, "Databases to merge")->required();
   set_action(command, action, [out, inputs](const CommonOptions& options, const std::string&) {
+    const OutputLock lock(*out, false, invocation());  // one writer per database
     if (std::filesystem::exists(*out)) {
       throw bad_input(*out + ": exists; db merge writes a new file (remove it or pick another)");
     }

@@ -10,6 +10,7 @@
 #include "d2a/data/open_image_set.h"
 #include "d2a/error.h"
 #include "d2a/meta/feature_training.h"
+#include "d2a/output_lock.h"
 #include "d2a/version.h"
 
 namespace d2a::cli {
@@ -53,6 +54,7 @@ void add_features_train(CLI::App* features, Action& action) {
       ->capture_default_str();
 
   set_action(command, action, [o](const CommonOptions& options, const std::string&) {
+    const OutputLock lock(o->out, true, invocation());  // one writer per extractor folder
     const auto start = std::chrono::steady_clock::now();
     DataOptions data_options;
     data_options.split = "train";

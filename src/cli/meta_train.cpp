@@ -13,9 +13,11 @@
 #include "d2a/db/meta_database.h"
 #include "d2a/dist/process_group.h"
 #include "d2a/error.h"
+#include "d2a/interrupt.h"
 #include "d2a/meta/bench_columns.h"
 #include "d2a/meta/meta_model.h"
 #include "d2a/meta/meta_trainer.h"
+#include "d2a/output_lock.h"
 #include "d2a/progress.h"
 #include "d2a/version.h"
 
@@ -246,6 +248,8 @@ void add_meta_train_command(CLI::App& app, Action& action) {
     dist::ProcessGroup& group = dist::world();
     const bool root = group.is_root();
     const bool quiet = options.json || !root;
+    std::optional<OutputLock> lock;  // one writer per model folder: rank 0, the one that writes
+    if (root) lock.emplace(o->out, true, invocation());
     const fs::path out(o->out);
     const fs::path checkpoint = out / "checkpoint";
 
@@ -330,9 +334,14 @@ void add_meta_train_command(CLI::App& app, Action& action) {
       return model;
     };
 
+    const InterruptScope interrupts;  // Ctrl-C / SIGTERM: finish the epoch, save, stop
     while (trainer.epochs_done() < o->train.epochs) {
       const MetaEpochReport r = trainer.train_epoch();
-      if (!root) continue;
+      const bool stop = group.any(interrupt_requested()) && trainer.epochs_done() < o->train.epochs;
+      if (!root) {
+        if (stop) return kInterruptedExitStatus;
+        continue;
+      }
       trainer.save_checkpoint(checkpoint.string());
       if (!quiet) {
         std::fprintf(stderr,
@@ -343,6 +352,14 @@ void add_meta_train_command(CLI::App& app, Action& action) {
                      r.validation_generator_loss, r.best_generator ? "*" : " ", r.seconds);
       }
       if (r.best_predictor || r.best_generator) write_model();
+      if (stop) {
+        std::fprintf(stderr,
+                     "d2a: meta-train stopped by %s after epoch %d of %d, saved in %s: run the "
+                     "same command with --resume to continue\n",
+                     interrupt_signal_name()[0] != '\0' ? interrupt_signal_name() : "a signal",
+                     trainer.epochs_done(), o->train.epochs, checkpoint.string().c_str());
+        return kInterruptedExitStatus;
+      }
     }
     if (!root) return 0;
     // Final metrics, and a model even when the checkpoint was already complete; then the cache

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "d2a/bench/nb201_table.h"
@@ -18,8 +19,10 @@
 #include "d2a/data/open_image_set.h"
 #include "d2a/dist/process_group.h"
 #include "d2a/error.h"
+#include "d2a/interrupt.h"
 #include "d2a/meta/meta_model.h"
 #include "d2a/meta/suggest.h"
+#include "d2a/output_lock.h"
 #include "d2a/progress.h"
 #include "d2a/search/search_run.h"
 #include "d2a/search/searcher.h"
@@ -205,6 +208,8 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
   std::unique_ptr<Searcher> searcher = make_searcher(args.method, config, device);
   const std::string out = args.out.empty() ? "search-" + args.method + "-" + args.space : args.out;
   fs::create_directories(out);
+  std::optional<OutputLock> lock;  // one writer per search folder: rank 0, the one that writes
+  if (root) lock.emplace(out, true, invocation());
   const std::string checkpoint = (fs::path(out) / "checkpoint.pt").string();
   if (!args.resume && fs::exists(checkpoint)) {
     throw bad_input(checkpoint + ": a search already ran here; pass --resume to continue it or "
@@ -224,6 +229,7 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
   run_options.history_csv = (fs::path(out) / "alphas.csv").string();
 
   Progress progress("search " + args.method, 0, "steps", common.json || !root);
+  const InterruptScope interrupts;  // Ctrl-C / SIGTERM: finish the step, save, stop
   const SearchRunResult result = run_search(
       *searcher, data, run_options,
       [&](const SearchStepReport& r) {
@@ -246,6 +252,16 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
                      r.genotype.c_str());
       });
   progress.finish();
+  if (result.interrupted) {
+    if (root) {
+      std::fprintf(stderr,
+                   "d2a: search stopped by %s after step %d of epoch %d; %s holds it: run the "
+                   "same command with --resume to continue\n",
+                   interrupt_signal_name()[0] != '\0' ? interrupt_signal_name() : "a signal",
+                   result.interrupted_steps, result.interrupted_epoch + 1, checkpoint.c_str());
+    }
+    return kInterruptedExitStatus;
+  }
   if (!root) return 0;  // rank 0 plots, writes result.json and reports for the job
 
   const std::string png = args.no_plot ? std::string()

@@ -195,6 +195,13 @@ void ProcessGroup::broadcast_module(const torch::nn::Module& module) {
   }
 }
 
+bool ProcessGroup::any(bool value) {
+  if (!active()) return value;
+  torch::Tensor flag = torch::full({1}, value ? 1.0 : 0.0, torch::kDouble);
+  impl_->all_reduce_sum(flag);
+  return flag.item<double>() > 0;
+}
+
 void ProcessGroup::barrier() {
   if (!active()) return;
   impl_->run("barrier", [&] { return impl_->group->barrier(); });

@@ -13,6 +13,7 @@
 
 #include "d2a/dist/process_group.h"
 #include "d2a/error.h"
+#include "d2a/interrupt.h"
 #include "d2a/train/tensor_memory.h"
 
 namespace d2a {
@@ -55,10 +56,22 @@ std::string format_weight(double w) {
   return out.str();
 }
 
+// Where a run stands inside an epoch it did not finish: steps done and the report's sums so far.
+struct PartialEpoch {
+  int steps_done = 0;
+  double train_loss = 0, train_accuracy = 0, valid_loss = 0, valid_accuracy = 0;
+  int arch_steps = 0;
+};
+
 void write_checkpoint(Searcher& searcher, const std::string& path, int epochs_done,
-                      std::uint64_t seed, int world_size) {
+                      std::uint64_t seed, int world_size, const PartialEpoch& partial = {}) {
   torch::serialize::OutputArchive archive;
   archive.write("run_epochs_done", c10::IValue(static_cast<std::int64_t>(epochs_done)));
+  archive.write("run_steps_done", c10::IValue(static_cast<std::int64_t>(partial.steps_done)));
+  archive.write("run_partial",
+                c10::IValue(std::vector<double>{partial.train_loss, partial.train_accuracy,
+                                                partial.valid_loss, partial.valid_accuracy,
+                                                static_cast<double>(partial.arch_steps)}));
   archive.write("run_seed", c10::IValue(static_cast<std::int64_t>(seed)));
   archive.write("run_world_size", c10::IValue(static_cast<std::int64_t>(world_size)));
   torch::serialize::OutputArchive nested;
@@ -73,9 +86,10 @@ void write_checkpoint(Searcher& searcher, const std::string& path, int epochs_do
   }
 }
 
-// Returns the number of epochs the checkpoint holds.
+// Returns the number of epochs the checkpoint holds, and in `partial` the steps of the next one
+// it holds too (a checkpoint written on an interrupt).
 int read_checkpoint(Searcher& searcher, const std::string& path, std::uint64_t seed,
-                    int world_size) {
+                    int world_size, PartialEpoch& partial) {
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path, searcher.device());
@@ -98,12 +112,26 @@ int read_checkpoint(Searcher& searcher, const std::string& path, std::uint64_t s
                     std::to_string(world_size) + ": resume it with " +
                     std::to_string(written_by));
   }
+  if (archive.try_read("run_steps_done", value)) partial.steps_done = static_cast<int>(value.toInt());
+  if (partial.steps_done > 0 && archive.try_read("run_partial", value)) {
+    const auto sums = value.toDoubleVector();
+    if (sums.size() == 5) {
+      partial.train_loss = sums[0];
+      partial.train_accuracy = sums[1];
+      partial.valid_loss = sums[2];
+      partial.valid_accuracy = sums[3];
+      partial.arch_steps = static_cast<int>(sums[4]);
+    }
+  }
   archive.read("run_epochs_done", value);
   torch::serialize::InputArchive nested;
   archive.read("searcher", nested);
   searcher.load(nested);
   return static_cast<int>(value.toInt());
 }
+
+// True when this process or, in a data-parallel job, any rank got SIGINT/SIGTERM.
+bool stop_requested(dist::ProcessGroup& group) { return group.any(interrupt_requested()); }
 
 const char* kHistoryHeader = "epoch,cell_type,edge,op,weight";
 
@@ -190,9 +218,11 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
   dist::ProcessGroup& group = dist::world();
   const bool writes = group.is_root();
   SearchRunResult result;
+  PartialEpoch partial;
   if (options.resume && !options.checkpoint.empty() && fs::exists(options.checkpoint)) {
     result.first_epoch =
-        read_checkpoint(searcher, options.checkpoint, options.seed, group.world_size());
+        read_checkpoint(searcher, options.checkpoint, options.seed, group.world_size(), partial);
+    result.first_step = partial.steps_done;
   }
   if (writes && !options.history_csv.empty()) prepare_history(options.history_csv, result.first_epoch);
 
@@ -215,7 +245,10 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
   for (int epoch = result.first_epoch; epoch < options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     if (count_memory) reset_peak_cpu_tensor_bytes();
-    searcher.new_epoch(epoch, options.epochs);
+    // Resumed inside this epoch: the checkpoint holds the searcher as the epoch left it (its
+    // schedule applied on load), so the epoch is not started again.
+    const int first_step = epoch == result.first_epoch ? partial.steps_done : 0;
+    if (first_step == 0) searcher.new_epoch(epoch, options.epochs);
     torch::Tensor orders[2];
     for (int h = 0; h < 2; ++h) {
       orders[h] = permutation(halves[h].images.size(0), epoch_seed(options.seed, epoch, h))
@@ -224,7 +257,14 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
     SearchEpochReport report;
     report.epoch = epoch;
     report.epochs = options.epochs;
-    for (int s = 0; s < steps; ++s) {
+    if (first_step > 0) {
+      report.train_loss = partial.train_loss;
+      report.train_accuracy = partial.train_accuracy;
+      report.valid_loss = partial.valid_loss;
+      report.valid_accuracy = partial.valid_accuracy;
+      report.arch_steps = partial.arch_steps;
+    }
+    for (int s = first_step; s < steps; ++s) {
       Batch batches[2];
       for (int h = 0; h < 2; ++h) {
         const torch::Tensor index = orders[h].narrow(0, s * batch + share_first, share);
@@ -240,6 +280,20 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
         report.valid_accuracy += stats.valid_accuracy;
       }
       if (on_step) on_step({epoch, s, steps, stats});
+      // Ctrl-C / SIGTERM: every rank stops after the same step (the flag is reduced), and rank 0
+      // saves the epoch so far; --resume continues at the next step.
+      if (s + 1 < steps && stop_requested(group)) {
+        if (writes && !options.checkpoint.empty()) {
+          const PartialEpoch now{s + 1, report.train_loss, report.train_accuracy,
+                                 report.valid_loss, report.valid_accuracy, report.arch_steps};
+          write_checkpoint(searcher, options.checkpoint, epoch, options.seed, group.world_size(), now);
+        }
+        result.interrupted = true;
+        result.interrupted_epoch = epoch;
+        result.interrupted_steps = s + 1;
+        result.genotype = searcher.genotype();
+        return result;
+      }
     }
     if (report.arch_steps > 0) {
       report.valid_loss /= report.arch_steps;
@@ -257,6 +311,12 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
     }
     result.epochs.push_back(report);
     if (on_epoch) on_epoch(report);
+    if (epoch + 1 < options.epochs && stop_requested(group)) {  // at an epoch's end: saved above
+      result.interrupted = true;
+      result.interrupted_epoch = epoch + 1;
+      result.genotype = searcher.genotype();
+      return result;
+    }
   }
   result.genotype = searcher.genotype();
   return result;

@@ -14,6 +14,7 @@
 #include "d2a/db/meta_database.h"
 #include "d2a/db/task_images.h"
 #include "d2a/error.h"
+#include "d2a/interrupt.h"
 #include "d2a/progress.h"
 #include "d2a/space/nb201_graph.h"
 #include "d2a/train/budget.h"
@@ -245,8 +246,14 @@ DbBuildSummary build_meta_database(const DbBuildOptions& o) {
         char note[96];
         std::snprintf(note, sizeof note, "%s  last %.1f%%", id.c_str(), result.test_accuracy);
         progress.advance(1, note);
+        if (interrupt_requested()) {  // the record in flight is saved: stop here
+          summary.interrupted = true;
+          break;
+        }
       }
+      if (summary.interrupted) break;
     }
+    if (summary.interrupted) break;
   }
   progress.finish();
   summary.records_total = static_cast<int>(db.records().size());

@@ -117,18 +117,8 @@ TEST(DbBuild, ResumesAfterBeingKilledAndLosesNothing) {
   const auto dir = test::scratch_dir("db_build_kill");
   const auto out = dir / "killed.h5";
   auto args = build_args(out, "0/1", 4);
-  std::vector<std::string> argv_s = {D2A_EXECUTABLE};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
+  const pid_t pid = test::spawn_d2a(args);
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    freopen("/dev/null", "w", stdout);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
   // Wait for at least one record, then kill without warning.
   std::size_t seen = 0;
   for (int i = 0; i < 600 && seen == 0; ++i) {
@@ -252,6 +242,38 @@ TEST(DbBuild, BadInputFailsWithOneLineAndKeepsWhatWasWritten) {
   }
   EXPECT_EQ(test::read_text(good), before);  // the existing database is untouched
   EXPECT_FALSE(std::filesystem::exists(dir / "new.h5"));
+}
+
+// A full disk: the save fails with one line and leaves the previous database as it was. Needs a
+// small tmpfs of its own, so root (mount); skipped elsewhere.
+TEST(DbBuildCommand, AFullDiskLeavesThePreviousFileIntact) {
+  if (geteuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  const auto dir = test::scratch_dir("db_build_full_disk");
+  if (std::system(("mount -t tmpfs -o size=400k tmpfs " + dir.string() + " 2>/dev/null").c_str()) != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here";
+  }
+  const std::string db = (dir / "db.h5").string();
+  auto args = [&](int tasks) {
+    return std::vector<std::string>{"db", "build", "--data", "fashion-mnist", "--out", db,
+                                    "--tasks", std::to_string(tasks), "--archs-per-task", "1",
+                                    "--budget", "cpu-fast", "--epochs", "1", "--threads", "1",
+                                    "--json"};
+  };
+  const auto first = run_d2a(args(1), "db_build_full_disk_first");  // ~200 kB: fits
+  auto more = args(6);                                               // ~1.2 MB: does not
+  more.push_back("--resume");
+  const auto full = run_d2a(more, "db_build_full_disk_more");
+  const std::size_t records = first.status == 0 ? MetaDatabase::load(db).records().size() : 0;
+  std::vector<std::string> left;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) left.push_back(entry.path().filename());
+  std::system(("umount " + dir.string()).c_str());
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_EQ(full.status, 1) << full.err;
+  EXPECT_EQ(test::count_lines(full.err), 1) << full.err;
+  EXPECT_NE(full.err.find("No space left on device"), std::string::npos) << full.err;
+  EXPECT_NE(full.err.find("previous file is unchanged"), std::string::npos) << full.err;
+  EXPECT_EQ(records, 1u);                                     // the old database, whole
+  EXPECT_EQ(left, std::vector<std::string>{"db.h5"});         // no temporary, no lock file
 }
 
 }  // namespace

@@ -25,6 +25,10 @@ void add_common_options(CLI::App* command, CommonOptions& options);
 // --device cuda on a machine without a GPU. Returns the device that will be used ("cpu"/"cuda").
 std::string apply_common_options(const CommonOptions& options);
 
+// The command line this process was started with (main records it), for lock files and logs.
+void set_invocation(int argc, char** argv);
+const std::string& invocation();
+
 // Prints a result: the JSON object on stdout with --json, otherwise the human text.
 void print_result(const CommonOptions& options, const nlohmann::json& result,
                   const std::function<void(std::ostream&)>& human);

@@ -50,6 +50,8 @@ class ProcessGroup {
   // Rank 0's parameters and buffers (BatchNorm running statistics) to every rank.
   void broadcast_module(const torch::nn::Module& module);
   void barrier();
+  // True on every rank when `value` is true on any (e.g. a signal that reached one rank).
+  bool any(bool value);
 
   // Seconds spent in collectives so far (the communication overhead of a step).
   double communication_seconds() const;

@@ -59,7 +59,13 @@ using SearchEpochCallback = std::function<void(const SearchEpochReport&)>;
 struct SearchRunResult {
   std::string genotype;  // the searcher's at the end
   int first_epoch = 0;   // > 0 when resumed
+  int first_step = 0;    // > 0 when resumed inside an epoch (after an interrupt)
   std::vector<SearchEpochReport> epochs;  // the epochs run by this call
+  // Stopped by SIGINT/SIGTERM (inside an InterruptScope, interrupt.h): the step in flight was
+  // finished and a checkpoint of the epoch so far written; --resume continues at the next step.
+  bool interrupted = false;
+  int interrupted_epoch = 0;  // 0-based epoch and steps done in it when stopped
+  int interrupted_steps = 0;
 };
 
 // Throws d2a::Error (bad input) on malformed data (see TrainData), fewer than 2 images, a

@@ -46,6 +46,7 @@ struct DbBuildSummary {
   int records_total = 0;     // records in `out` at the end
   double seconds = 0;        // wall time of this run
   double train_seconds = 0;  // sum of the records' training time in this run
+  bool interrupted = false;  // stopped by SIGINT/SIGTERM after saving the record in flight
 };
 
 // Validates everything before any work (bad input: d2a::Error with one line), then builds.
