@@ -17,6 +17,7 @@ packages=(
   gnuplot-nox                        # d2a search and d2a report draw their plots with it
   chromium                           # the report test opens the page in a headless browser
   slurm-wlm munge python3-h5py       # the one-node Slurm test of the sharded db build (ctest)
+  clang libclang-rt-14-dev           # libFuzzer targets of the readers (tools/fuzz/run.sh, ctest)
 )
 
 missing=()

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "c10d_compat.h"
 #include "d2a/error.h"
 #include "d2a/nn/batch_norm.h"
 
@@ -40,7 +41,7 @@ struct ProcessGroup::Impl : public BatchNormReducer {
   GroupOptions options;
   std::string backend = "none";
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroup> group;
+  c10::intrusive_ptr<compat::C10dGroup> group;
   double communication_seconds = 0;
 
   // Runs one collective and waits for it; any failure becomes one line naming this rank.

@@ -121,7 +121,8 @@ torch::Tensor naswot_kernel(const Nb201Cell& cell, const torch::Tensor& images,
 
 double naswot_score(const Nb201Cell& cell, const torch::Tensor& images,
                     const NaswotOptions& options) {
-  const auto slogdet = torch::linalg::slogdet(naswot_kernel(cell, images, options));
+  // at::linalg_slogdet: the same op in LibTorch 1.13 and 2.x (torch::linalg::slogdet is 1.13's).
+  const auto slogdet = at::linalg_slogdet(naswot_kernel(cell, images, options));
   return std::get<1>(slogdet).item<double>();
 }
 

@@ -13,6 +13,7 @@
 #include "d2a/dist/process_group.h"
 #include "d2a/error.h"
 #include "d2a/train/layout.h"
+#include "../torch_compat.h"
 
 namespace d2a::detail {
 namespace {
@@ -177,7 +178,7 @@ std::vector<torch::Tensor> DifferentiableSearcher::momentum_buffers() {
   std::vector<torch::Tensor> out;
   auto& state = weights_optimiser_->state();
   for (const auto& p : supernet_->weights()) {
-    const auto it = state.find(c10::guts::to_string(p.unsafeGetTensorImpl()));
+    const auto it = state.find(compat::optimizer_state_key(p));
     out.push_back(it == state.end()
                       ? torch::Tensor()
                       : static_cast<torch::optim::SGDParamState&>(*it->second).momentum_buffer());

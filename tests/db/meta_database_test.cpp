@@ -1,6 +1,9 @@
 #include "d2a/db/meta_database.h"
 
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
 #include <hdf5.h>  // only to forge foreign and future files below
 #include <signal.h>
 #include <sys/resource.h>
@@ -393,6 +396,48 @@ TEST(MetaDatabaseFile, InconsistentContentsAreReportedAsCorrupt) {
   const Error e = load_error(path);
   EXPECT_EQ(e.kind(), ErrorKind::kBadInput);
   EXPECT_EQ(std::string(e.what()), path + ": corrupt meta-database: record refers to arch 99 of 3");
+}
+
+}  // namespace
+}  // namespace d2a
+
+namespace d2a {
+namespace {
+
+// Damaged files found by fuzzing (tools/fuzz/run.sh, fuzz_meta_database): each is one line,
+// exit status 2, whatever libhdf5 does with it.
+void expect_refused(const std::string& file, const std::string& fragment) {
+  const std::string path = std::string(D2A_SOURCE_DIR) + "/tests/fuzz/regressions/" + file;
+  try {
+    MetaDatabase::load(path);
+    FAIL() << file << ": a damaged file loaded";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(e.exit_status(), 2);
+    EXPECT_NE(message.find(fragment), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+}
+
+// libhdf5 asks malloc for ~950 GB; the allocation fails and HDF5 reports it.
+TEST(MetaDatabaseFile, FuzzFoundDamagedFileIsRefusedWithOneLine) {
+  expect_refused("meta_database_huge_allocation.h5", "corrupt meta-database");
+}
+
+// libhdf5 1.10 does an overlapping memcpy in its global heap read and dies with SIGSEGV inside
+// H5Aread; the first read runs in a forked child, so d2a answers instead of crashing.
+TEST(MetaDatabaseFile, FuzzFoundFileThatCrashesHdf5IsRefusedWithOneLine) {
+  expect_refused("meta_database_heap_overlap.h5", "the HDF5 library crashed reading it");
+}
+
+// libhdf5 never returns; the probe's child gets a deadline (30 s and more for big files; 2 s
+// here through D2A_HDF5_PROBE_SECONDS).
+TEST(MetaDatabaseFile, FuzzFoundFileThatHangsHdf5IsRefusedWithOneLine) {
+  ::setenv("D2A_HDF5_PROBE_SECONDS", "2", 1);
+  const auto start = std::chrono::steady_clock::now();
+  expect_refused("meta_database_endless_loop.h5", "did not finish reading it in 2 s");
+  ::unsetenv("D2A_HDF5_PROBE_SECONDS");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
 }
 
 }  // namespace

@@ -171,6 +171,9 @@ class MetaDatabase {
   std::vector<std::int32_t> equivalence_classes_with_records() const;
 
  private:
+  // load() without the crash probe: what the probe's child and then the caller run.
+  static MetaDatabase load_in_process(const std::string& path);
+
   // Adds an arch exactly as stored in a file (load keeps the stored equivalence class).
   int insert_arch(const DbArch& arch);
 
