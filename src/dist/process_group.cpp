@@ -161,15 +161,20 @@ void ProcessGroup::all_reduce_sum(const std::vector<torch::Tensor>& tensors) {
   flush();
 }
 
+void ProcessGroup::average(const std::vector<torch::Tensor>& tensors) {
+  if (!active()) return;
+  all_reduce_sum(tensors);
+  const double scale = 1.0 / world_size();
+  for (const auto& t : tensors) t.mul_(scale);
+}
+
 void ProcessGroup::average_gradients(const std::vector<torch::Tensor>& parameters) {
   if (!active()) return;
   std::vector<torch::Tensor> grads;
   for (const auto& p : parameters) {
     if (p.grad().defined()) grads.push_back(p.grad());
   }
-  all_reduce_sum(grads);
-  const double scale = 1.0 / world_size();
-  for (auto& g : grads) g.mul_(scale);
+  average(grads);
 }
 
 void ProcessGroup::broadcast(const std::vector<torch::Tensor>& tensors, int root) {

@@ -45,11 +45,7 @@ void set_shifted(const Tensors& targets, const Tensors& saved, const Tensors& v,
 
 // The mean over the ranks of a data-parallel job (itself in one process).
 Tensors averaged(Tensors grads) {
-  dist::ProcessGroup& group = dist::world();
-  if (group.active()) {
-    group.all_reduce_sum(grads);
-    for (auto& g : grads) g.div_(group.world_size());
-  }
+  dist::world().average(grads);
   return grads;
 }
 

@@ -43,6 +43,8 @@ class ProcessGroup {
 
   // Sums the tensors over the ranks, in place (flattened into buckets of options().bucket_bytes).
   void all_reduce_sum(const std::vector<torch::Tensor>& tensors);
+  // Replaces each tensor by its mean over the ranks, in place.
+  void average(const std::vector<torch::Tensor>& tensors);
   // Sums every defined gradient of `parameters` over the ranks and divides by the world size.
   void average_gradients(const std::vector<torch::Tensor>& parameters);
   // Copies rank `root`'s tensors to every rank, in place.
