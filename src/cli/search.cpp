@@ -154,26 +154,7 @@ std::string plot_history(const std::string& csv, const std::string& png,
 int run(const SearchArgs& args, const CommonOptions& common, const std::string& device_name) {
   dist::launch_env();  // bad launcher variables: exit 2 before any work
   SearcherConfig config;
-  if (!args.config.empty()) {
-    std::ifstream in(args.config);
-    if (!in) throw bad_input(args.config + ": cannot read the search config");
-    nlohmann::json json;
-    try {
-      json = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
-      throw bad_input(args.config + ": not JSON (" + e.what() + ")");
-    }
-    for (const char* owned : {"space", "channels", "cells", "input_channels", "num_classes", "seed"}) {
-      if (json.contains(owned)) {
-        throw bad_input(args.config + ": '" + owned + "' is set by the command line and the data, not the config");
-      }
-    }
-    try {
-      config = SearcherConfig::from_json(json);
-    } catch (const Error& e) {
-      throw bad_input(args.config + ": " + e.what());
-    }
-  }
+  if (!args.config.empty()) config = SearcherConfig::read_file(args.config);
   config.space = args.space;
   config.channels = args.channels;
   config.cells = args.cells > 0 ? args.cells : (args.space == "darts" ? 8 : 5);

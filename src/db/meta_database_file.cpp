@@ -17,6 +17,7 @@
 #include "atomic_file.h"
 #include "d2a/db/meta_database.h"
 #include "d2a/error.h"
+#include "d2a/read_probe.h"
 #include "hdf5_support.h"
 
 namespace d2a {
@@ -318,58 +319,10 @@ void MetaDatabase::save(const std::string& path) const {
   replace_file_atomically(path, image);
 }
 
-namespace {
-
 // libhdf5 (1.10, Debian 12) can crash outright on a damaged file: fuzzing found an overlapping
 // memcpy in its global heap read (H5HG_read, reached through a variable-length string) that
-// ends in SIGSEGV. A meta-database may come from anyone, so the first read happens in a forked
-// child: if the library crashes there, the caller gets one line instead of a dead process.
-// (The child only reads; its result is thrown away and the parent reads the file again.)
-void probe_in_child(const std::string& path, const std::function<void()>& read) {
-  if (std::getenv("D2A_NO_HDF5_PROBE") != nullptr) return;  // e.g. under a debugger
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) return;  // no child to spare: read in-process as before
-  if (pid == 0) {
-    try {
-      read();
-    } catch (...) {
-      // d2a's own refusal: the parent's read repeats it with its message.
-    }
-    _exit(0);
-  }
-  // A damaged file can also send libhdf5 into an endless loop (found by the same fuzzing): the
-  // child gets a deadline, 30 s plus 1 s per 10 MB (a 20 MB database reads in under 1 s).
-  std::error_code error;
-  const auto bytes = fs::file_size(path, error);
-  long allowed_s = 30 + (error ? 0L : static_cast<long>(bytes / 10'000'000));
-  if (const char* override_s = std::getenv("D2A_HDF5_PROBE_SECONDS")) {  // tests, fuzzing
-    allowed_s = std::max(1L, std::atol(override_s));
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(allowed_s);
-  int status = 0;
-  while (true) {
-    const pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid || (done < 0 && errno != EINTR)) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      throw bad_input(path + ": corrupt meta-database (the HDF5 library did not finish reading it in " +
-                      std::to_string(allowed_s) + " s)");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  // The child exits 0 unless the read killed it (a signal, or a sanitizer's report and exit).
-  if (WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0)) {
-    throw bad_input(path + ": corrupt meta-database (the HDF5 library crashed reading it: " +
-                    (WIFSIGNALED(status) ? std::string(strsignal(WTERMSIG(status)))
-                                         : "exit " + std::to_string(WEXITSTATUS(status))) +
-                    ")");
-  }
-}
-
-}  // namespace
-
+// ends in SIGSEGV, and files that send it into an endless loop. A meta-database may come from
+// anyone, so the first read happens in a forked child (read_probe.h).
 MetaDatabase MetaDatabase::load(const std::string& path) {
   h5::silence_errors();
   std::error_code ec;
@@ -378,7 +331,7 @@ MetaDatabase MetaDatabase::load(const std::string& path) {
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     throw bad_input(path + ": not an HDF5 file (expected a d2a meta-database)");
   }
-  probe_in_child(path, [&] { (void)load_in_process(path); });
+  read_first_in_child(path, "meta-database", "HDF5 library", [&] { (void)load_in_process(path); });
   return load_in_process(path);
 }
 

@@ -141,6 +141,10 @@ FeatureExtractor load_script(const fs::path& path) {
     const std::string what = e.what_without_backtrace();
     throw bad_input(path.string() + ": not a TorchScript module (" + what.substr(0, what.find('\n')) +
                     ")");
+  } catch (const std::exception& e) {  // a damaged archive can fail in the parser (runtime_error)
+    const std::string what = e.what();
+    throw bad_input(path.string() + ": not a TorchScript module (" + what.substr(0, what.find('\n')) +
+                    ")");
   }
   impl->script->eval();
   impl->spec.height = impl->spec.width = kScriptImageSize;

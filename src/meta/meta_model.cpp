@@ -17,9 +17,7 @@ namespace d2a {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr const char* kModelJson = "model.json";
 constexpr const char* kModelCard = "MODEL_CARD.md";
-constexpr const char* kMetaModelKind = "d2a-meta-model";
 constexpr const char* kSpaceEmbeddings = "space_embeddings.pt";
 
 torch::Tensor embed_space(Predictor predictor) {
@@ -40,7 +38,7 @@ torch::Tensor load_space_embeddings(const fs::path& path, Predictor predictor) {
   torch::Tensor cached;
   try {
     torch::load(cached, path.string());
-  } catch (const c10::Error&) {
+  } catch (const std::exception&) {  // c10::Error, or the TorchScript parser's runtime_error
     throw bad_input(path.string() + ": not a tensor file (delete it; `d2a meta-train` writes it)");
   }
   const int64_t dim = predictor->options.graph_encoder().output_dim();
@@ -60,45 +58,16 @@ torch::Tensor load_space_embeddings(const fs::path& path, Predictor predictor) {
   return cached.to(torch::kFloat32).contiguous();
 }
 
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw bad_input(path.string() + ": cannot open (is this a d2a meta-model directory?)");
-  std::stringstream text;
-  text << in.rdbuf();
-  try {
-    return nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::exception& e) {
-    throw bad_input(path.string() + ": not valid JSON (" + e.what() + ")");
-  }
-}
-
 }  // namespace
 
 MetaModel load_meta_model(const std::string& dir_name) {
   const fs::path dir(dir_name);
   if (!fs::is_directory(dir)) throw bad_input(dir_name + ": no such meta-model directory");
-  const fs::path json_path = dir / kModelJson;
-  const std::string where = json_path.string();
-  nlohmann::json info = read_json(json_path);
-  if (!info.is_object()) throw bad_input(where + ": expected a JSON object");
-  const int64_t version = meta_json::integer(info, "format_version", where);
-  if (version != kMetaModelFormat) {
-    throw bad_input(where + ": format_version " + std::to_string(version) +
-                    " is not supported (this build reads " + std::to_string(kMetaModelFormat) + ")");
-  }
-  const auto& kind = meta_json::field(info, "kind", where);
-  if (kind != kMetaModelKind) throw bad_input(where + ": kind " + kind.dump() + " is not a meta-model");
-
-  // An external (TorchScript) extractor is named by path, relative to the model directory
-  // unless absolute; otherwise the extractor ships inside.
-  fs::path extractor_path = dir / "extractor";
-  if (const auto external = info.find("feature_extractor_path"); external != info.end()) {
-    if (!external->is_string()) throw bad_input(where + ": 'feature_extractor_path' must be a string");
-    const fs::path p(external->get<std::string>());
-    extractor_path = p.is_absolute() ? p : dir / p;
-  }
+  MetaModelHeader header = read_meta_model_header(dir);
+  const std::string where = (dir / kMetaModelJson).string();
+  const fs::path& extractor_path = header.extractor_path;
   FeatureExtractor extractor = FeatureExtractor::load(extractor_path.string());
-  const auto& expected_id = meta_json::field(info, "feature_extractor", where);
+  const auto& expected_id = header.extractor_id;
   if (expected_id != extractor.id()) {
     throw bad_input(where + ": trained with feature extractor " + expected_id.dump() + " but " +
                     extractor_path.string() + " is " + extractor.id());
@@ -114,13 +83,11 @@ MetaModel load_meta_model(const std::string& dir_name) {
                       "-dim features but the extractor gives " + std::to_string(extractor.dim()));
     }
   }
-  model.accuracy_mean = meta_json::number(info, "accuracy_mean", where);
-  model.accuracy_std = meta_json::number(info, "accuracy_std", where);
-  if (!(model.accuracy_std > 0)) throw bad_input(where + ": accuracy_std must be positive");
-  model.images_per_class = static_cast<int>(meta_json::integer(info, "images_per_class", where));
-  if (model.images_per_class < 1) throw bad_input(where + ": images_per_class must be >= 1");
-  if (const auto gate = info.find("dataset_gate"); gate != info.end()) {
-    model.gate = DatasetGate::from_json(*gate, where);
+  model.accuracy_mean = header.accuracy_mean;
+  model.accuracy_std = header.accuracy_std;
+  model.images_per_class = header.images_per_class;
+  model.gate = header.gate;
+  if (model.gate) {
     if (static_cast<int64_t>(model.gate->references[0].size()) != extractor.dim()) {
       throw bad_input(where + ": dataset_gate summaries have " +
                       std::to_string(model.gate->references[0].size()) +
@@ -128,7 +95,7 @@ MetaModel load_meta_model(const std::string& dir_name) {
     }
   }
   model.space_embeddings = load_space_embeddings(dir / kSpaceEmbeddings, model.predictor);
-  model.info = std::move(info);
+  model.info = std::move(header.info);
   return model;
 }
 
@@ -171,7 +138,7 @@ void save_meta_model(const std::string& dir_name, const MetaModel& model,
   }
   write_file_atomically(dir / kModelCard, model_card);
   // model.json last: a directory with a model.json is complete.
-  write_file_atomically(dir / kModelJson, info.dump(2) + "\n");
+  write_file_atomically(dir / kMetaModelJson, info.dump(2) + "\n");
 }
 
 torch::Tensor save_space_embeddings(const std::string& dir_name, const MetaModel& model) {

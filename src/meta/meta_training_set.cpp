@@ -31,7 +31,7 @@ torch::Tensor load_cached(const fs::path& path, int64_t classes, int64_t per_cla
     torch::Tensor t;
     torch::load(t, path.string());
     if (t.dim() == 3 && t.size(0) == classes && t.size(1) == per_class && t.size(2) == dim) return t;
-  } catch (const c10::Error&) {
+  } catch (const std::exception&) {  // c10::Error, or the TorchScript parser's runtime_error
     // A damaged cache entry is recomputed below.
   }
   return {};

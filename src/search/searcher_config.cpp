@@ -1,5 +1,6 @@
 #include "d2a/search/searcher_config.h"
 
+#include <fstream>
 #include <string>
 
 #include "d2a/error.h"
@@ -163,6 +164,27 @@ SearcherConfig SearcherConfig::from_json(const nlohmann::json& json) {
   }
   c.validate();
   return c;
+}
+
+SearcherConfig SearcherConfig::read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw bad_input(path + ": cannot read the search config");
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw bad_input(path + ": not JSON (" + e.what() + ")");
+  }
+  for (const char* owned : {"space", "channels", "cells", "input_channels", "num_classes", "seed"}) {
+    if (json.is_object() && json.contains(owned)) {
+      throw bad_input(path + ": '" + owned + "' is set by the command line and the data, not the config");
+    }
+  }
+  try {
+    return from_json(json);
+  } catch (const Error& e) {
+    throw bad_input(path + ": " + e.what());
+  }
 }
 
 }  // namespace d2a

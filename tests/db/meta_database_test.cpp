@@ -431,12 +431,12 @@ TEST(MetaDatabaseFile, FuzzFoundFileThatCrashesHdf5IsRefusedWithOneLine) {
 }
 
 // libhdf5 never returns; the probe's child gets a deadline (30 s and more for big files; 2 s
-// here through D2A_HDF5_PROBE_SECONDS).
+// here through D2A_PROBE_SECONDS).
 TEST(MetaDatabaseFile, FuzzFoundFileThatHangsHdf5IsRefusedWithOneLine) {
-  ::setenv("D2A_HDF5_PROBE_SECONDS", "2", 1);
+  ::setenv("D2A_PROBE_SECONDS", "2", 1);
   const auto start = std::chrono::steady_clock::now();
   expect_refused("meta_database_endless_loop.h5", "did not finish reading it in 2 s");
-  ::unsetenv("D2A_HDF5_PROBE_SECONDS");
+  ::unsetenv("D2A_PROBE_SECONDS");
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
 }
 

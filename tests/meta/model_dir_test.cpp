@@ -150,8 +150,43 @@ TEST(ModelDir, RejectsMissingOrCorruptWeights) {
   EXPECT_EQ(foreign.rfind(weights_path + ": cannot load weights (", 0), 0u) << foreign;
   EXPECT_EQ(foreign.find('\n'), std::string::npos) << foreign;
 
+  // An archive whose TorchScript type text is damaged: LibTorch's parser throws
+  // std::runtime_error, not c10::Error (found by tests/fuzz/torch/fuzz_model_weights).
+  fs::copy_file(fs::path(D2A_SOURCE_DIR) / "tests/fuzz/regressions/model_weights_torchscript_parse_error.pt",
+                weights_path, fs::copy_options::overwrite_existing);
+  const std::string damaged = load_error([&] { load_generator(dir); });
+  EXPECT_EQ(damaged.rfind(weights_path + ": cannot load weights (", 0), 0u) << damaged;
+  EXPECT_EQ(damaged.find('\n'), std::string::npos) << damaged;
+
+  // One that crashes LibTorch's TorchScript type parser (SIGSEGV, same fuzz target): the first
+  // read happens in a child process, so d2a refuses it with one line instead of dying.
+  fs::copy_file(fs::path(D2A_SOURCE_DIR) / "tests/fuzz/regressions/model_weights_torchscript_segv.pt",
+                weights_path, fs::copy_options::overwrite_existing);
+  const std::string crashing = load_error([&] { load_generator(dir); });
+  // (SIGSEGV; under AddressSanitizer its report ends the child with exit 1 instead.)
+  EXPECT_EQ(crashing.rfind(weights_path + ": corrupt weights file (the LibTorch archive reader crashed "
+                                          "reading it: ", 0),
+            0u)
+      << crashing;
+
   fs::remove(dir / "weights.pt");
   EXPECT_EQ(load_error([&] { load_generator(dir); }), weights_path + ": not found");
+}
+
+TEST(ModelDir, WeightsThatMakeLibTorchAllocateGigabytesAreRefused) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "the probe's memory cap (RLIMIT_DATA) is off under AddressSanitizer";
+#endif
+  // A damaged 4.6 KB archive on which LibTorch 1.13 allocates 4.5 GB before refusing it
+  // (tests/fuzz/torch/fuzz_model_weights): the capped first read refuses it in well under that.
+  const fs::path dir = test::meta_scratch_dir("model_dir_memory_bomb");
+  Generator generator(small_generator());
+  save_generator(dir, generator, nullptr);
+  const std::string weights_path = (dir / "weights.pt").string();
+  fs::copy_file(fs::path(D2A_SOURCE_DIR) / "tests/fuzz/regressions/model_weights_memory_bomb.pt",
+                weights_path, fs::copy_options::overwrite_existing);
+  EXPECT_EQ(load_error([&] { load_generator(dir); }),
+            weights_path + ": corrupt weights file (the LibTorch archive reader asked for more than 1024 MB to read it)");
 }
 
 TEST(ModelDir, ExtraKeysMayNotShadowTheReservedOnes) {

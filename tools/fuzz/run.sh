@@ -19,7 +19,7 @@ if [[ ! -f $build/build.ninja ]]; then
 fi
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-  for f in "$root"/tests/fuzz/fuzz_*.cpp; do targets+=("$(basename "$f" .cpp)"); done
+  for f in "$root"/tests/fuzz/fuzz_*.cpp "$root"/tests/fuzz/torch/fuzz_*.cpp; do targets+=("$(basename "$f" .cpp)"); done
 fi
 cmake --build "$build" --target "${targets[@]}" > "$build/build.log" 2>&1 || { tail -30 "$build/build.log" >&2; exit 1; }
 
@@ -35,6 +35,17 @@ if [[ " ${targets[*]} " == *" fuzz_meta_database "* && ! -f $corpus/fuzz_meta_da
     --archs-per-task 1 --budget cpu-fast --epochs 1 --train-per-class 2 --test-per-class 1 \
     --min-classes 2 --max-classes 2 --threads 1 --json > /dev/null 2>&1 || true
   rm -f "$corpus/fuzz_meta_database/tiny.h5.lock"
+fi
+if [[ " ${targets[*]} " == *" fuzz_model_weights "* && ! -f $corpus/fuzz_model_weights/probe.pt ]]; then
+  D2A_FUZZ_WRITE_SEED="$corpus/fuzz_model_weights/probe.pt" "$build/fuzz_model_weights" > /dev/null 2>&1 || true
+fi
+if [[ " ${targets[*]} " == *" fuzz_model_config "* ]]; then
+  # The shipped model's own JSON files (model.json and its parts' config.json), each after the
+  # byte that picks the reader.
+  for part in generator/config.json:0 predictor/config.json:1 extractor/config.json:2 model.json:3; do
+    f="$root/models/d2a-meta-v3/${part%%:*}"
+    [[ -f $f ]] && { printf "\\x0${part##*:}"; cat "$f"; } > "$corpus/fuzz_model_config/$(dirname "${part%%:*}")-$(basename "${part%%:*}")"
+  done
 fi
 if [[ " ${targets[*]} " == *" fuzz_idx "* && ! -f $corpus/fuzz_idx/two-images ]]; then
   # A first byte that cuts after the images file (2 images of 2x2), then 2 labels.
@@ -57,8 +68,21 @@ for t in "${targets[@]}"; do
   # A corrupt HDF5 file can make libhdf5 ask malloc for terabytes; in d2a that malloc fails and
   # HDF5 reports an error, which d2a turns into its one line (tests/fuzz/regressions/). Let the
   # sanitized allocator fail the same way instead of calling it a crash.
-  if D2A_HDF5_PROBE_SECONDS=3 ASAN_OPTIONS=allocator_may_return_null=1 LSAN_OPTIONS=suppressions="$root/tests/asan/lsan.supp" "$build/$t" "$corpus/$t" "$root/tests/fuzz/regressions" \
-       -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+  supp="$root/tests/asan/lsan.supp"
+  # No RSS limit: libFuzzer watches it from a thread of its own, and a sanitized d2a reads
+  # damaged files in a forked probe only while it runs no other thread (src/read_probe.cpp).
+  # An allocation that cannot be met returns null as a real malloc would (allocator_may_return_null).
+  asan=allocator_may_return_null=1
+  if [[ -f $root/tests/fuzz/torch/$t.cpp ]]; then
+    supp="$root/tests/fuzz/torch/lsan.supp"
+    # A damaged weights.pt can make LibTorch's reader allocate gigabytes; d2a caps the probe
+    # child's heap with RLIMIT_DATA, which AddressSanitizer's shadow memory rules out here, so
+    # the sanitizer's own cap on one allocation stands in for it (the child then refuses the file
+    # as d2a does). Many smaller ones can still take ~2 GB for a moment before LibTorch refuses.
+    asan=allocator_may_return_null=1:max_allocation_size_mb=1024
+  fi
+  if D2A_PROBE_SECONDS=3 ASAN_OPTIONS="$asan" LSAN_OPTIONS=suppressions="$supp" "$build/$t" "$corpus/$t" "$root/tests/fuzz/regressions" \
+       -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=0 \
        -malloc_limit_mb=1000000000 -artifact_prefix="$build/findings/$t-" > "$log" 2>&1; then
     result="no finding"
   else

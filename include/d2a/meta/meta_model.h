@@ -24,11 +24,10 @@
 #include "d2a/meta/dataset_gate.h"
 #include "d2a/meta/feature_extractor.h"
 #include "d2a/meta/generator.h"
+#include "d2a/meta/model_config.h"
 #include "d2a/meta/predictor.h"
 
 namespace d2a {
-
-inline constexpr int kMetaModelFormat = 1;
 
 struct MetaModel {
   FeatureExtractor extractor;

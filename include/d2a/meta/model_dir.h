@@ -12,12 +12,9 @@
 #include <string>
 
 #include "d2a/error.h"
+#include "d2a/meta/model_config.h"
 
 namespace d2a {
-
-inline constexpr int kModelFormatVersion = 1;
-inline constexpr const char* kModelConfigFile = "config.json";
-inline constexpr const char* kModelWeightsFile = "weights.pt";
 
 // Creates `dir` if needed and writes config.json (= `config`, which must be an object holding a
 // string "kind", with "format_version" set here) and weights.pt, each through a temporary file
@@ -25,38 +22,9 @@ inline constexpr const char* kModelWeightsFile = "weights.pt";
 void save_model_dir(const std::filesystem::path& dir, const torch::nn::Module& module,
                     nlohmann::json config);
 
-// Writes `text` to `path` through a temporary file in the same folder renamed into place.
-// Throws d2a::Error (runtime) when it cannot be written.
-void write_file_atomically(const std::filesystem::path& path, const std::string& text);
-
-// Reads dir/config.json and checks format_version == kModelFormatVersion and kind ==
-// `expected_kind`. Returns the whole object.
-nlohmann::json read_model_config(const std::filesystem::path& dir,
-                                 const std::string& expected_kind);
-
 // Reads dir/weights.pt into `module`: every parameter and buffer must be present with the shape
 // the module already has.
 void load_model_weights(const std::filesystem::path& dir, torch::nn::Module& module);
-
-// {"kind": kind, "options": options} plus every key of `extra` (an object, or null for none).
-// Throws d2a::Error (runtime) when `extra` is not an object or uses kind/options/format_version.
-nlohmann::json make_model_config(const std::string& kind, const nlohmann::json& options,
-                                 const nlohmann::json& extra);
-
-// config["options"] or a bad-input error naming dir/config.json.
-const nlohmann::json& model_options(const nlohmann::json& config,
-                                    const std::filesystem::path& dir);
-
-// Runs `build()` (which constructs a module from config options); a d2a::Error it throws, such
-// as an invalid option value, is rethrown as bad input prefixed with dir/config.json.
-template <typename Build>
-auto build_from_config(const std::filesystem::path& dir, Build build) -> decltype(build()) {
-  try {
-    return build();
-  } catch (const Error& e) {
-    throw bad_input((dir / kModelConfigFile).string() + ": " + e.what());
-  }
-}
 
 // The whole load of a module kind: read and check dir/config.json, parse its "options" with
 // `parse(options_json, config_path)`, build `Holder(options)`, read the weights, switch to eval

@@ -96,6 +96,10 @@ struct SearcherConfig {
   // from_json takes missing fields from the defaults, rejects unknown ones and validates.
   nlohmann::json to_json() const;
   static SearcherConfig from_json(const nlohmann::json& json);
+  // `d2a search --config FILE`: the JSON file, read and checked as from_json does; the fields
+  // the command line and the data own (space, channels, cells, input_channels, num_classes,
+  // seed) are refused. Every failure is one d2a::Error (bad input) naming the file.
+  static SearcherConfig read_file(const std::string& path);
 };
 
 }  // namespace d2a

@@ -1,0 +1,24 @@
+#pragma once
+// A first read in a forked child, for files read by libraries that can crash or hang on damaged
+// input (fuzzing found both in libhdf5 1.10 and in LibTorch 1.13's archive reader). If the
+// library kills the child or runs past the deadline, the caller gets one d2a::Error line instead
+// of a dead or stuck process; otherwise the child's result is thrown away and the caller reads
+// the file again in-process (with its own error messages).
+#include <cstddef>
+#include <functional>
+#include <string>
+
+namespace d2a {
+
+// Runs `read` in a forked child (whatever it throws is ignored there). Throws d2a::Error (bad
+// input) "PATH: corrupt WHAT (the LIBRARY crashed reading it: SIGNAL)" or "... did not finish
+// reading it in N s)". The deadline is 30 s plus 1 s per 10 MB of the file, or
+// $D2A_PROBE_SECONDS (tests, fuzzing). $D2A_NO_PROBE (e.g. under a debugger), a failed fork,
+// or a sanitizer build running other threads skips the probe. A `memory_limit_bytes` > 0 caps the child's heap (RLIMIT_DATA; not under
+// AddressSanitizer, whose shadow memory counts): a read that runs out of it throws "... (the
+// LIBRARY asked for more than N MB to read it)" (a damaged 4.6 KB weights.pt made LibTorch 1.13
+// allocate 4.5 GB before refusing it).
+void read_first_in_child(const std::string& path, const std::string& what, const std::string& library,
+                         const std::function<void()>& read, std::size_t memory_limit_bytes = 0);
+
+}  // namespace d2a
