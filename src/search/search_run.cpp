@@ -14,6 +14,7 @@
 #include "d2a/dist/process_group.h"
 #include "d2a/error.h"
 #include "d2a/interrupt.h"
+#include "d2a/train/cuda_memory.h"
 #include "d2a/train/tensor_memory.h"
 
 namespace d2a {
@@ -242,9 +243,11 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
   const auto [share_first, share] = dist::shard_range(batch, group.rank(), group.world_size());
 
   const bool count_memory = device.is_cpu() && counting_cpu_tensor_memory();
+  const int cuda_index = device.is_cuda() ? (device.has_index() ? device.index() : 0) : -1;
   for (int epoch = result.first_epoch; epoch < options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     if (count_memory) reset_peak_cpu_tensor_bytes();
+    if (cuda_index >= 0) reset_peak_cuda_tensor_bytes(cuda_index);
     // Resumed inside this epoch: the checkpoint holds the searcher as the epoch left it (its
     // schedule applied on load), so the epoch is not started again.
     const int first_step = epoch == result.first_epoch ? partial.steps_done : 0;
@@ -304,6 +307,7 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
     report.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (count_memory) report.peak_tensor_bytes = peak_cpu_tensor_bytes();
+    if (cuda_index >= 0) report.peak_tensor_bytes = peak_cuda_tensor_bytes(cuda_index);
     // History first: a run killed between the two redoes this epoch and rewrites its rows.
     if (writes && !options.history_csv.empty()) append_history(searcher, options.history_csv, epoch);
     if (writes && !options.checkpoint.empty()) {

@@ -2,6 +2,7 @@
 // sizes as tools/bench/train_throughput.py runs through PyTorch's Python API: forward,
 // cross-entropy, backward, SGD Nesterov 0.9 wd 5e-4, on fixed random tensors.
 // Prints one JSON line per cell. Built on demand: ninja -C build d2a_bench_train.
+// --device cuda times the step on the GPU (synchronised before the clock starts and stops).
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   std::string profile;
   // "channels-last" (what d2a's trainer does on CPU, train/layout.h) or "nchw" (PyTorch's default)
   std::string layout = "channels-last";
+  std::string device_name = "cpu";
   int channels = 8, cells_per_stage = 1, size = 16, in_channels = 3, classes = 10, batch = 128,
       steps = 30, warmup = 5, threads = 2;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -38,6 +40,7 @@ int main(int argc, char** argv) {
     else if (flag == "--threads") threads = std::stoi(value);
     else if (flag == "--profile") profile = value;
     else if (flag == "--layout" && (value == "channels-last" || value == "nchw")) layout = value;
+    else if (flag == "--device" && (value == "cpu" || value == "cuda")) device_name = value;
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;
@@ -45,10 +48,19 @@ int main(int argc, char** argv) {
   }
   torch::set_num_threads(threads);
   torch::manual_seed(0);
+  if (device_name == "cuda" && !torch::cuda::is_available()) {
+    std::cerr << "--device cuda: no CUDA device here\n";
+    return 2;
+  }
+  const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
+  const auto sync = [&] {
+    if (device.is_cuda()) torch::cuda::synchronize();
+  };
   const bool channels_last = layout == "channels-last";
-  const auto x = channels_last ? d2a::to_training_layout(torch::randn({batch, in_channels, size, size}), torch::kCPU)
-                               : torch::randn({batch, in_channels, size, size});
-  const auto y = torch::randint(0, classes, {batch}, torch::kLong);
+  const auto x = channels_last
+                     ? d2a::to_training_layout(torch::randn({batch, in_channels, size, size}).to(device), device)
+                     : torch::randn({batch, in_channels, size, size}).to(device);
+  const auto y = torch::randint(0, classes, {batch}, torch::kLong).to(device);
   for (const auto& text : cells) {
     d2a::Nb201MacroConfig macro;
     macro.channels = channels;
@@ -57,7 +69,8 @@ int main(int argc, char** argv) {
     macro.input_channels = in_channels;
     macro.num_classes = classes;
     d2a::Nb201Network net(d2a::Nb201NetworkOptions(d2a::Nb201Cell::parse(text), macro));
-    if (channels_last) d2a::use_training_layout(*net, torch::kCPU);
+    net->to(device);
+    if (channels_last) d2a::use_training_layout(*net, device);
     const std::vector<torch::Tensor> params = net->parameters();
     torch::optim::SGD opt(params,
                           torch::optim::SGDOptions(0.1).momentum(0.9).nesterov(true).weight_decay(5e-4));
@@ -69,6 +82,7 @@ int main(int argc, char** argv) {
         if (!profile.empty()) {
           recording = std::make_unique<torch::autograd::profiler::RecordProfile>(profile);
         }
+        sync();
         start = std::chrono::steady_clock::now();
       }
       d2a::clear_gradients(params);  // what d2a's trainer does (see trainer.h)
@@ -76,6 +90,7 @@ int main(int argc, char** argv) {
       loss.backward();
       opt.step();
     }
+    sync();
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     recording.reset();  // writes the trace
@@ -88,7 +103,8 @@ int main(int argc, char** argv) {
                                 {"cells", cells_per_stage},
                                 {"size", size},
                                 {"threads", threads},
-                                {"layout", layout}}
+                                {"layout", layout},
+                                {"device", device_name}}
                      .dump()
               << std::endl;
   }

@@ -102,7 +102,13 @@ def main():
     p.add_argument("--profile", help="chrome-trace file of the timed steps")
     p.add_argument("--layout", choices=["nchw", "channels-last"], default="nchw",
                    help="memory layout (default: PyTorch's, NCHW)")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     args = p.parse_args()
+    device = torch.device(args.device)
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     x = torch.randn(args.batch, args.in_channels, args.size, args.size)
@@ -110,8 +116,9 @@ def main():
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
     y = torch.randint(0, args.classes, (args.batch,))
+    x, y = x.to(device), y.to(device)
     for cell in args.cell:
-        net = Network(parse_cell(cell), args.channels, args.cells, args.in_channels, args.classes)
+        net = Network(parse_cell(cell), args.channels, args.cells, args.in_channels, args.classes).to(device)
         if channels_last:
             net = net.to(memory_format=torch.channels_last)
         opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True,
@@ -123,11 +130,13 @@ def main():
                 if args.profile:
                     prof = torch.autograd.profiler.profile(use_kineto=False)
                     prof.__enter__()
+                sync()
                 start = time.perf_counter()
             opt.zero_grad(set_to_none=True)
             loss = F.cross_entropy(net(x), y)
             loss.backward()
             opt.step()
+        sync()
         seconds = time.perf_counter() - start
         if prof is not None:
             prof.__exit__(None, None, None)
@@ -136,6 +145,7 @@ def main():
                           args.batch * args.steps / seconds, "steps": args.steps,
                           "batch": args.batch, "channels": args.channels, "cells": args.cells,
                           "size": args.size, "threads": args.threads, "layout": args.layout,
+                          "device": args.device,
                           "torch": torch.__version__}), flush=True)
 
 

@@ -47,9 +47,10 @@ struct SearchEpochReport {
   std::string genotype;
   double alpha_entropy = 0;  // mean entropy (nats) of the op weights of every edge
   double seconds = 0;
-  // The most CPU tensor storage alive at once during the epoch (train/tensor_memory.h): the
-  // supernet, the data and the steps' activations. -1 when not counted (counting not started, or
-  // the search runs on a GPU).
+  // The most tensor storage alive at once during the epoch on the search's device: the supernet,
+  // the data and the steps' activations (CPU: train/tensor_memory.h; CUDA: the caching
+  // allocator's peak, train/cuda_memory.h). -1 when not counted (CPU counting not started, or a
+  // LibTorch without CUDA).
   std::int64_t peak_tensor_bytes = -1;
 };
 

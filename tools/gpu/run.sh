@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# The GPU kit's one call: on the GPU machine (PyTorch 2.x with CUDA, nvcc, cmake, ninja; nothing
+# to download), unpack the Debian packages tools/gpu/prepare.sh packed, configure d2a against the
+# python3 PyTorch's LibTorch (torch.utils.cmake_prefix_path) with CUDA, build d2a, its tests and
+# the benchmark on every core, run the tests, then the GPU benchmarks, and write one JSON of
+# figures (figures.json) and the logs to $OUT.
+#
+#   tools/gpu/run.sh [--dry-run] [--stages build,test,bench] [--jobs N] [--tests FILTER]
+#
+# From the device tool, in the repository root, after tools/gpu/prepare.sh here:
+#   run  command: "tools/gpu/run.sh"   carry: [".gpu-kit/carry"]   timeout_s: 590
+# The build stays on the machine while it is warm (30 s after a call): a second call with
+# --stages bench reuses it.
+#
+# --dry-run does it all on this CPU machine at tiny sizes (the system's LibTorch 1.13, CPU) so
+# the kit cannot rot between GPU sessions; CI runs it (ctest gpu_kit_dry_run). Since a dry run
+# pays for a second full build anyway, it builds everything under ASan + UBSan
+# (-DD2A_SANITIZE_ALL=ON): the whole unit-test suite, LibTorch code included, runs sanitized.
+# Every stage's outcome is recorded; the script exits 1 if any stage failed.
+set -uo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+dry=0
+stages=build,test,bench
+jobs=$(nproc)
+test_filter='*'
+while (($#)); do
+  case $1 in
+    --dry-run) dry=1 ;;
+    --stages) stages=$2; shift ;;
+    --jobs) jobs=$2; shift ;;
+    --tests) test_filter=$2; shift ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+out="${OUT:-$root/build/gpu-out}"
+mkdir -p "$out"
+kit="$root/.gpu-kit/carry/kit.tar.xz"
+prefix="$root/build/gpu-prefix"
+if ((dry)); then
+  mode=dry
+  build="$root/build/gpu-dry"
+  py=/usr/bin/python3
+  device=cpu
+else
+  mode=gpu
+  build="$root/build/gpu"
+  py=python3
+  device=cuda
+fi
+facts="$out/facts.jsonl"
+: > "$facts"
+failed=0
+fact() {  # fact KEY JSON_VALUE
+  printf '{"%s": %s}\n' "$1" "$2" >> "$facts"
+}
+say() { echo "gpu-kit: $*" | tee -a "$out/run.log" >&2; }
+fail() {
+  say "FAILED: $*"
+  failed=1
+}
+stage() { [[ ",$stages," == *",$1,"* ]]; }
+now() { date +%s.%N; }
+elapsed() { "$py" -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 1))" "$1" "$(now)"; }
+fact mode "\"$mode\""
+fact host "\"$(hostname)\""
+fact cores "$(nproc)"
+
+# --- the prefix: Debian 12's packages, unpacked; a library the machine lacks is found there ---
+unpack() {
+  [[ -f $kit ]] || { fail "$kit missing: run tools/gpu/prepare.sh on the CPU machine and carry .gpu-kit/carry"; return 1; }
+  local stamp
+  stamp=$(stat -c '%s-%Y' "$kit")
+  if [[ ! -f $prefix/.stamp || $(cat "$prefix/.stamp") != "$stamp" ]]; then
+    rm -rf "$prefix"
+    mkdir -p "$prefix"
+    tar -C "$prefix" -xJf "$kit" || { fail "cannot unpack $kit"; return 1; }
+    # Absolute links (libfoo.so -> /usr/lib/...) point into the prefix instead.
+    find "$prefix" -type l | while read -r link; do
+      target=$(readlink "$link")
+      [[ $target == /* ]] && ln -sfn "$prefix$target" "$link"
+    done
+    echo "$stamp" > "$prefix/.stamp"
+  fi
+  # Runtime libraries this machine does not have (by soname) go on the loader's and the
+  # linker's path; those it has are its own.
+  rm -rf "$prefix/fallback"
+  mkdir -p "$prefix/fallback"
+  local have lib soname added=()
+  have=$(ldconfig -p 2>/dev/null | awk '{print $1}' | sort -u)
+  while read -r lib; do
+    if command -v readelf > /dev/null; then
+      soname=$(readelf -d "$lib" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+    else  # no binutils: the name up to the first number after .so
+      soname=$(basename "$lib" | sed 's/\(\.so\.[0-9]*\).*/\1/')
+    fi
+    [[ -n $soname ]] || continue
+    grep -qxF "$soname" <<< "$have" && continue
+    [[ -e $prefix/fallback/$soname ]] && continue
+    ln -s "$lib" "$prefix/fallback/$soname"
+    added+=("$soname")
+  done < <(find "$prefix/lib" "$prefix/usr/lib" -maxdepth 2 -type f -name 'lib*.so*' 2>/dev/null | sort)
+  say "prefix $prefix: ${#added[@]} libraries from the kit (${added[*]:-none}), the rest the machine's own"
+  fact kit_libraries_used "$("$py" -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "${added[@]}")"
+  export LD_LIBRARY_PATH="$prefix/fallback${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+}
+
+# --- LibTorch: the python3 PyTorch's (GPU) or the system's (dry run) ---
+find_torch() {
+  if ((dry)); then
+    torch_dir=$(dirname "$(dpkg -L libtorch-dev 2>/dev/null | grep '/TorchConfig.cmake$' | head -1)")
+    torch_prefix=$(dirname "$(dirname "$torch_dir")")
+    extra=(-DD2A_SANITIZE_ALL=ON)
+  else
+    torch_prefix=$("$py" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)') \
+      || { fail "python3 has no torch"; return 1; }
+    torch_dir="$torch_prefix/Torch"
+    local nccl
+    nccl=$("$py" -c 'import os, nvidia.nccl as n; print(os.path.join(list(n.__path__)[0], "include"))' 2>/dev/null || true)
+    extra=(-DD2A_NCCL_INCLUDE_DIR="$nccl" -DCMAKE_CUDA_ARCHITECTURES=90)
+    export TORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-9.0}"
+    if command -v nvcc > /dev/null; then
+      extra+=(-DCMAKE_CUDA_COMPILER="$(command -v nvcc)" -DCUDAToolkit_ROOT="$(dirname "$(dirname "$(readlink -f "$(command -v nvcc)")")")")
+    fi
+    fact torch_python "$("$py" -c 'import json, torch; print(json.dumps({"version": torch.__version__, "cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version(), "cxx11_abi": torch._C._GLIBCXX_USE_CXX11_ABI, "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}))')"
+  fi
+  [[ -f $torch_dir/TorchConfig.cmake ]] || { fail "no TorchConfig.cmake in $torch_dir"; return 1; }
+  say "LibTorch: $torch_dir"
+}
+
+configure_and_build() {
+  local t0 log="$out/configure.log"
+  t0=$(now)
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_PREFIX_PATH="$prefix/usr;$torch_prefix" -DTorch_DIR="$torch_dir" -DHDF5_ROOT="$prefix/usr/lib/x86_64-linux-gnu/hdf5/serial" \
+    -DD2A_GTEST_SOURCE_DIR="$prefix/usr/src/googletest" -DD2A_SANITIZE=OFF -DD2A_GPU_KIT_TEST=OFF \
+    -DCMAKE_EXE_LINKER_FLAGS="-Wl,-rpath-link,$prefix/fallback -Wl,-rpath-link,$prefix/usr/lib/x86_64-linux-gnu" \
+    "${extra[@]}" > "$log" 2>&1 || { tail -40 "$log" >&2; fail "configure (see configure.log)"; return 1; }
+  fact configure_seconds "$(elapsed "$t0")"
+  # Every dependency but LibTorch must come from the kit, or the kit is not what was tested.
+  local var value wrong=()
+  for var in HDF5_C_INCLUDE_DIR HDF5_hdf5_LIBRARY_RELEASE CLI11_DIR nlohmann_json_DIR boost_headers_DIR \
+             STB_LIBRARY STB_INCLUDE_DIR GLOO_INCLUDE_DIR ZLIB_INCLUDE_DIR; do
+    value=$(sed -n "s|^$var:[A-Z]*=||p" "$build/CMakeCache.txt" | head -1)
+    say "  $var = $value"
+    if [[ $var == GLOO_INCLUDE_DIR && $value == "$torch_prefix"* ]]; then continue; fi  # PyTorch's own Gloo
+    if [[ $var == ZLIB_INCLUDE_DIR && $mode == gpu && -n $value ]]; then continue; fi
+    [[ $value == "$prefix"* ]] || wrong+=("$var=$value")
+  done
+  ((${#wrong[@]} == 0)) || { fail "found outside the kit: ${wrong[*]}"; return 1; }
+  t0=$(now)
+  ninja -C "$build" -j "$jobs" d2a d2a_tests d2a_bench_train > "$out/build.log" 2>&1 \
+    || { grep -m20 -B2 -A8 'error' "$out/build.log" >&2; fail "build (see build.log)"; return 1; }
+  fact build_seconds "$(elapsed "$t0")"
+  fact torch_cmake "\"$(grep -m1 'd2a: LibTorch' "$log" | sed 's/.*d2a: //')\""
+  say "built in $(elapsed "$t0") s"
+}
+
+run_tests() {
+  local t0 rc
+  t0=$(now)
+  export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1"
+  export LSAN_OPTIONS="suppressions=$root/tests/asan/lsan.supp"
+  export UBSAN_OPTIONS="print_stacktrace=1"
+  export D2A_SHARED_DIR="${D2A_SHARED_DIR:-$root/../shared}"
+  (cd "$build" && ./d2a_tests --gtest_filter="$test_filter" --gtest_output=json:"$out/tests.json") \
+    > "$out/tests.log" 2>&1
+  rc=$?
+  fact test_seconds "$(elapsed "$t0")"
+  "$py" - "$out/tests.json" "$facts" <<'PY'
+import json, sys
+try:
+    r = json.load(open(sys.argv[1]))
+except Exception as e:
+    r = {"tests": 0, "failures": 0, "error": str(e), "testsuites": []}
+skipped = [f"{s['name']}.{t['name']}" for s in r.get("testsuites", []) for t in s.get("testsuite", [])
+           if t.get("result") == "SKIPPED"]
+failed = [f"{s['name']}.{t['name']}" for s in r.get("testsuites", []) for t in s.get("testsuite", [])
+          if "failures" in t]
+cuda = [f"{s['name']}.{t['name']}" for s in r.get("testsuites", []) for t in s.get("testsuite", [])
+        if s["name"].startswith("Cuda")]
+summary = {"run": r.get("tests", 0), "failed": failed, "skipped": len(skipped),
+           "cuda_tests": len(cuda), "cuda_skipped": sum(1 for c in cuda if c in skipped)}
+open(sys.argv[2], "a").write(json.dumps({"tests": summary}) + "\n")
+print(f"gpu-kit: tests: {summary['run']} run, {len(failed)} failed, {summary['skipped']} skipped "
+      f"({summary['cuda_tests']} CUDA tests, {summary['cuda_skipped']} of them skipped)")
+PY
+  ((rc == 0)) || { grep -m30 '^\[  FAILED\|ERROR: AddressSanitizer\|runtime error' "$out/tests.log" >&2; fail "tests (see tests.log)"; }
+}
+
+run_benchmarks() {
+  local sizes steps cells train test per_method epochs batch
+  if ((dry)); then
+    sizes=(--channels 8 --cells 1 --size 16 --batch 32); steps=(--steps 3)
+    train=256; test=64; epochs=1; batch=16; net=(--channels 4 --cells 1 --image-size 16)
+  else
+    sizes=(--channels 16 --cells 5 --size 32 --batch 256); steps=(--steps 30)
+    train=50000; test=10000; epochs=1; batch=64; net=(--channels 16 --cells 5 --image-size 32)
+  fi
+  cells=(--cell '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|'
+         --cell '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|')
+  # 1. The training step: d2a against the same network in PyTorch's Python API, same device.
+  "$build/d2a_bench_train" "${cells[@]}" "${sizes[@]}" "${steps[@]}" --device "$device" --threads "$jobs" \
+    > "$out/bench_train_cpp.jsonl" 2>> "$out/bench.log" || fail "d2a_bench_train"
+  if "$py" -c 'import torch' 2> /dev/null; then
+    "$py" "$root/tools/bench/train_throughput.py" "${cells[@]}" "${sizes[@]}" "${steps[@]}" --device "$device" \
+      --threads "$jobs" > "$out/bench_train_python.jsonl" 2>> "$out/bench.log" || fail "train_throughput.py"
+  else
+    say "no python3 torch here: the Python twin is not run"
+  fi
+  # 2. One search epoch of every method on a CIFAR-10-sized folder of random pixels (the time of
+  #    an epoch depends on the number of images, not on what they show): 25k/25k halves at the
+  #    published batch 64, first order; the peak tensor memory of each method from its JSON.
+  local data="$build/synthetic-cifar"
+  [[ -f $data/test_batch.bin ]] || "$py" "$root/tools/gpu/synthetic_cifar.py" "$data" "$train" "$test" >> "$out/bench.log"
+  echo '{"pc_darts": {"warmup_epochs": 0}, "ms_darts": {"warmup_epochs": 0}}' > "$build/search-config.json"
+  local method
+  for method in darts pc-darts gdas ms-darts stacnas darts2; do
+    rm -rf "$build/search-$method"
+    local t0 e=$epochs
+    [[ $method == stacnas ]] && e=$((epochs * 2))  # its two stages, one epoch each
+    t0=$(now)
+    if "$build/d2a" search --method "$method" --data "$data" --epochs "$e" --batch "$batch" "${net[@]}" \
+        --device "$device" --threads "$jobs" --seed 0 --no-plot --config "$build/search-config.json" \
+        --out "$build/search-$method" --json > "$out/search-$method.json" 2>> "$out/bench.log"; then
+      fact "search_$method" "$("$py" -c 'import json, sys; r = json.load(open(sys.argv[1])); r["wall_seconds"] = float(sys.argv[2]); r["epochs_run"] = int(sys.argv[3]); print(json.dumps(r))' "$out/search-$method.json" "$(elapsed "$t0")" "$e")"
+    else
+      fail "search $method (see bench.log)"
+    fi
+  done
+}
+
+overall=$(now)
+if stage build; then
+  unpack && find_torch && configure_and_build
+elif [[ -d $prefix/fallback ]]; then
+  export LD_LIBRARY_PATH="$prefix/fallback${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
+if ((failed == 0)) && stage test; then run_tests; fi
+if [[ -x $build/d2a ]] && stage bench; then run_benchmarks; fi
+fact total_seconds "$(elapsed "$overall")"
+fact failed "$failed"
+"$py" - "$facts" "$out" <<'PY'
+import json, os, sys
+figures = {}
+for line in open(sys.argv[1]):
+    figures.update(json.loads(line))
+for name in ("bench_train_cpp", "bench_train_python"):
+    path = os.path.join(sys.argv[2], name + ".jsonl")
+    if os.path.exists(path):
+        figures[name] = [json.loads(l) for l in open(path) if l.strip()]
+if "bench_train_cpp" in figures and "bench_train_python" in figures:
+    figures["train_step_ratio_cpp_over_python"] = [
+        round(c["images_per_second"] / p["images_per_second"], 3)
+        for c, p in zip(figures["bench_train_cpp"], figures["bench_train_python"])]
+json.dump(figures, open(os.path.join(sys.argv[2], "figures.json"), "w"), indent=1)
+print(json.dumps({k: figures[k] for k in figures if not k.startswith(("bench_", "search_"))}, indent=1))
+PY
+say "figures in $out/figures.json (failed: $failed)"
+exit "$failed"
