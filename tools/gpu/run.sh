@@ -144,7 +144,8 @@ configure_and_build() {
              STB_LIBRARY STB_INCLUDE_DIR GLOO_INCLUDE_DIR ZLIB_INCLUDE_DIR; do
     value=$(sed -n "s|^$var:[A-Z]*=||p" "$build/CMakeCache.txt" | head -1)
     say "  $var = $value"
-    if [[ $var == GLOO_INCLUDE_DIR && $value == "$torch_prefix"* ]]; then continue; fi  # PyTorch's own Gloo
+    # LibTorch's own include folder may hold its Gloo (PyTorch's wheel; Debian's /usr/include).
+    if [[ $var == GLOO_INCLUDE_DIR && -d $value/torch/csrc/distributed ]]; then continue; fi
     if [[ $var == ZLIB_INCLUDE_DIR && $mode == gpu && -n $value ]]; then continue; fi
     [[ $value == "$prefix"* ]] || wrong+=("$var=$value")
   done
