@@ -14,10 +14,10 @@ namespace d2a {
 // input) "PATH: corrupt WHAT (the LIBRARY crashed reading it: SIGNAL)" or "... did not finish
 // reading it in N s)". The deadline is 30 s plus 1 s per 10 MB of the file, or
 // $D2A_PROBE_SECONDS (tests, fuzzing). $D2A_NO_PROBE (e.g. under a debugger), a failed fork,
-// or a sanitizer build running other threads skips the probe. A `memory_limit_bytes` > 0 caps the child's heap (RLIMIT_DATA; not under
-// AddressSanitizer, whose shadow memory counts): a read that runs out of it throws "... (the
-// LIBRARY asked for more than N MB to read it)" (a damaged 4.6 KB weights.pt made LibTorch 1.13
-// allocate 4.5 GB before refusing it).
+// or a sanitizer build running other threads skips the probe. A `memory_limit_bytes` > 0 caps
+// the child's heap (RLIMIT_DATA; not under AddressSanitizer, whose shadow memory counts): a
+// read that runs out of it throws "... (the LIBRARY asked for more than N MB to read it)" (a
+// damaged 4.6 KB weights.pt made LibTorch 1.13 allocate 4.5 GB before refusing it).
 void read_first_in_child(const std::string& path, const std::string& what, const std::string& library,
                          const std::function<void()>& read, std::size_t memory_limit_bytes = 0);
 

@@ -1,17 +1,6 @@
 // MetaDatabase <-> HDF5 file (the layout is documented in include/d2a/db/meta_database.h).
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <chrono>
-#include <csignal>
-#include <thread>
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <functional>
 #include <type_traits>
 
 #include "atomic_file.h"

@@ -137,11 +137,9 @@ FeatureExtractor load_script(const fs::path& path) {
   try {
     impl->script = std::make_shared<torch::jit::script::Module>(
         torch::jit::load(path.string(), torch::kCPU));
-  } catch (const c10::Error& e) {
-    const std::string what = e.what_without_backtrace();
-    throw bad_input(path.string() + ": not a TorchScript module (" + what.substr(0, what.find('\n')) +
-                    ")");
-  } catch (const std::exception& e) {  // a damaged archive can fail in the parser (runtime_error)
+  } catch (const std::exception& e) {
+    // c10::Error, or the TorchScript parser's std::runtime_error on a damaged archive; the first
+    // line is the message (c10 appends its backtrace after it).
     const std::string what = e.what();
     throw bad_input(path.string() + ": not a TorchScript module (" + what.substr(0, what.find('\n')) +
                     ")");
