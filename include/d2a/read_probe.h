@@ -2,16 +2,19 @@
 // A first read in a forked child, for files read by libraries that can crash or hang on damaged
 // input (fuzzing found both in libhdf5 1.10 and in LibTorch 1.13's archive reader). If the
 // library kills the child or runs past the deadline, the caller gets one d2a::Error line instead
-// of a dead or stuck process; otherwise the child's result is thrown away and the caller reads
-// the file again in-process (with its own error messages).
+// of a dead or stuck process. If the child's read refuses the file with a d2a::Error, the caller
+// gets that same error and must not read the file itself: a library that once refused a damaged
+// file may crash on it the next time. Only a file the child read without error is read again
+// in-process (the child's result is thrown away).
 #include <cstddef>
 #include <functional>
 #include <string>
 
 namespace d2a {
 
-// Runs `read` in a forked child (whatever it throws is ignored there). Throws d2a::Error (bad
-// input) "PATH: corrupt WHAT (the LIBRARY crashed reading it: SIGNAL)" or "... did not finish
+// Runs `read` in a forked child. A d2a::Error it throws there is thrown here, same message and
+// kind (so `read` should turn every failure into one); anything else it throws is ignored. Throws
+// d2a::Error (bad input) "PATH: corrupt WHAT (the LIBRARY crashed reading it: SIGNAL)" or "... did not finish
 // reading it in N s)". The deadline is 30 s plus 1 s per 10 MB of the file, or
 // $D2A_PROBE_SECONDS (tests, fuzzing). $D2A_NO_PROBE (e.g. under a debugger), a failed fork,
 // or a sanitizer build running other threads skips the probe. A `memory_limit_bytes` > 0 caps

@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <map>
+#include <new>
 #include <sstream>
 #include <system_error>
 #include <vector>
@@ -52,24 +53,10 @@ void save_model_dir(const fs::path& dir, const torch::nn::Module& module, nlohma
   write_file_atomically(dir / kModelConfigFile, config.dump(2) + "\n");
 }
 
-void load_model_weights(const fs::path& dir, torch::nn::Module& module) {
-  const fs::path path = dir / kModelWeightsFile;
-  if (!fs::is_regular_file(path)) throw bad_input(path.string() + ": not found");
-  const auto expected = shapes_of(module);
-  // LibTorch 1.13's archive reader can crash on a damaged file (fuzzing: a SIGSEGV in its
-  // TorchScript type parser, tests/fuzz/torch/fuzz_model_weights), so it reads it first in a
-  // child process.
-  // A damaged file can also make it allocate gigabytes (its unpickler sizes tables from the
-  // file), so the child's heap is capped at 1 GiB plus 16 times the file.
-  std::error_code size_error;
-  const auto bytes = fs::file_size(path, size_error);
-  read_first_in_child(
-      path.string(), "weights file", "LibTorch archive reader",
-      [&] {
-        torch::serialize::InputArchive probe;
-        probe.load_from(path.string());
-      },
-      (std::size_t{1} << 30) + 16 * (size_error ? 0 : static_cast<std::size_t>(bytes)));
+namespace {
+
+// Reads the archive at `path` into `module`; every failure becomes one d2a::Error line.
+void read_weights(const fs::path& path, torch::nn::Module& module) {
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path.string());
@@ -77,12 +64,34 @@ void load_model_weights(const fs::path& dir, torch::nn::Module& module) {
   } catch (const c10::Error& e) {
     throw bad_input(path.string() + ": cannot load weights (" +
                     first_line(e.what_without_backtrace()) + ")");
+  } catch (const std::bad_alloc&) {
+    throw;  // out of memory, not a damaged file (in the probe: the child's cap was reached)
   } catch (const std::exception& e) {
     // A damaged archive can also fail in LibTorch's TorchScript parser, which throws
     // std::runtime_error (found by tests/fuzz/torch/fuzz_model_weights).
-    throw bad_input(path.string() + ": cannot load weights (not a weights archive: " +
-                    first_line(e.what()) + ")");
+    const std::string why = first_line(e.what());
+    throw bad_input(path.string() + ": cannot load weights (not a weights archive" +
+                    (why.empty() ? "" : ": " + why) + ")");
   }
+}
+
+}  // namespace
+
+void load_model_weights(const fs::path& dir, torch::nn::Module& module) {
+  const fs::path path = dir / kModelWeightsFile;
+  if (!fs::is_regular_file(path)) throw bad_input(path.string() + ": not found");
+  const auto expected = shapes_of(module);
+  // LibTorch 1.13's archive reader can crash on a damaged file (fuzzing: a SIGSEGV in its
+  // TorchScript type parser, tests/fuzz/torch/fuzz_model_weights), so it reads it first in a
+  // child process (into the child's copy of `module`).
+  // A damaged file can also make it allocate gigabytes (its unpickler sizes tables from the
+  // file), so the child's heap is capped at 1 GiB plus 16 times the file.
+  std::error_code size_error;
+  const auto bytes = fs::file_size(path, size_error);
+  read_first_in_child(
+      path.string(), "weights file", "LibTorch archive reader", [&] { read_weights(path, module); },
+      (std::size_t{1} << 30) + 16 * (size_error ? 0 : static_cast<std::size_t>(bytes)));
+  read_weights(path, module);
   // InputArchive replaces each tensor wholesale, so a weights file of another configuration
   // would load silently with other shapes; catch it here.
   for (const auto& [name, shape] : shapes_of(module)) {

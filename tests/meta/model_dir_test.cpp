@@ -1,6 +1,8 @@
 #include "d2a/meta/model_dir.h"
 
 #include <gtest/gtest.h>
+
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
@@ -159,15 +161,30 @@ TEST(ModelDir, RejectsMissingOrCorruptWeights) {
   EXPECT_EQ(damaged.find('\n'), std::string::npos) << damaged;
 
   // One that crashes LibTorch's TorchScript type parser (SIGSEGV, same fuzz target): the first
-  // read happens in a child process, so d2a refuses it with one line instead of dying.
+  // read happens in a child process, so d2a refuses it with one line instead of dying. The
+  // parser reads past its buffer there, so what it does depends on memory it does not own and
+  // so on what ran before: alone, this test saw 9 crashes in 10 reads, the rest thrown or
+  // stopped at the child's memory cap; after other tests, sometimes no crash in 10. Every read
+  // must be refused with one line, and the process must live (before the child's refusal was
+  // passed on, the parent re-read the file after a refusal and died in 1 of ~300 runs).
+  // ReadProbe.* checks the crash path itself, deterministically.
   fs::copy_file(fs::path(D2A_SOURCE_DIR) / "tests/fuzz/regressions/model_weights_torchscript_segv.pt",
                 weights_path, fs::copy_options::overwrite_existing);
-  const std::string crashing = load_error([&] { load_generator(dir); });
-  // (SIGSEGV; under AddressSanitizer its report ends the child with exit 1 instead.)
-  EXPECT_EQ(crashing.rfind(weights_path + ": corrupt weights file (the LibTorch archive reader crashed "
-                                          "reading it: ", 0),
-            0u)
-      << crashing;
+  const std::string crashed = weights_path + ": corrupt weights file (the LibTorch archive reader crashed reading it: ";
+  const std::string capped = weights_path + ": corrupt weights file (the LibTorch archive reader asked for more than ";
+  const std::string refused = weights_path + ": cannot load weights (not a weights archive";
+  int crashes = 0, others = 0;
+  for (int read = 0; read < 10; ++read) {
+    const std::string message = load_error([&] { load_generator(dir); });
+    // (SIGSEGV; under AddressSanitizer its report ends the child with exit 1 instead.)
+    crashes += message.rfind(crashed, 0) == 0;
+    others += message.rfind(capped, 0) == 0 || message.rfind(refused, 0) == 0;
+    EXPECT_TRUE(message.rfind(crashed, 0) == 0 || message.rfind(capped, 0) == 0 ||
+                message.rfind(refused, 0) == 0)
+        << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+  std::cerr << "[ info ] SIGSEGV regression: " << crashes << " of 10 reads crashed the probe, " << others << " refused otherwise\n";
 
   fs::remove(dir / "weights.pt");
   EXPECT_EQ(load_error([&] { load_generator(dir); }), weights_path + ": not found");
