@@ -60,13 +60,8 @@ done
 
 # CIFAR-10 test images, unpacked into the build tree once (never the source tree). The marker
 # is the one the data tests use, so either unpacks for both.
+"$(dirname "$0")/unpack_cifar10.sh" "$build" "$shared" test
 data="$build/data/cifar10"
-if [[ ! -f $build/data/.cifar10-jpeg-test.unpacked ]]; then
-  rm -rf "$data/test"
-  mkdir -p "$build/data"
-  tar -xzf "$tarball" -C "$build/data" cifar10/test
-  echo "unpacked from $tarball" > "$build/data/.cifar10-jpeg-test.unpacked"
-fi
 common=(--data "$data" --split test "${model_args[@]}" --threads "$threads")
 
 # (1) ranked runs, one per seed.

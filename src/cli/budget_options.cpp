@@ -33,6 +33,12 @@ void add_budget_options(CLI::App* command, std::string& budget, const std::strin
   command->add_flag("--no-flip", overrides.no_flip,
                     "No horizontal flips (digits, glyphs, icons: a mirror image means another "
                     "thing)");
+  command
+      ->add_option("--precision", overrides.precision,
+                   "Forward passes in fp32 (default) or bf16 autocast: convolutions and matmuls in "
+                   "bfloat16, weights, gradients and loss in float32 (a GPU, or a CPU with AMX or "
+                   "AVX512-BF16, runs it faster; renames the budget '[bf16]')")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
 }
 
 }  // namespace d2a::cli

@@ -52,6 +52,7 @@ struct SearchArgs {
   int suggest_top = 10;
   bool no_plot = false;
   std::string config;  // JSON file of SearcherConfig fields (the rest keep their defaults)
+  std::string precision;  // "" keeps the config's (fp32 unless the file says)
   DistributedOptions distributed;
 };
 
@@ -159,6 +160,7 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
   config.channels = args.channels;
   config.cells = args.cells > 0 ? args.cells : (args.space == "darts" ? 8 : 5);
   config.seed = common.seed;
+  if (!args.precision.empty()) config.precision = args.precision;
   if (args.init_from_suggest && args.space != "nb201") {
     throw bad_input("--init-from-suggest: suggestions are NAS-Bench-201 cells; use --space nb201");
   }
@@ -360,6 +362,11 @@ void add_search_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   command->add_flag("--no-plot", args->no_plot, "Skip the PNG plot");
   add_distributed_options(command, args->distributed);
+  command
+      ->add_option("--precision", args->precision,
+                   "Forward passes in fp32 (default) or bf16 autocast (weights, gradients, alphas "
+                   "and loss stay float32; darts2's second-order term stays fp32)")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
   command->add_option("--config", args->config,
                       "JSON file overriding the method's published settings, e.g. "
                       "{\"pc_darts\": {\"warmup_epochs\": 0}, \"gdas\": {\"tau_min\": 0.5}}");

@@ -140,7 +140,7 @@ SearchStepStats DifferentiableSearcher::step(const Batch& train, const Batch& va
 
 void DifferentiableSearcher::arch_step(const Batch& /*train*/, const Batch& valid,
                                        SearchStepStats& stats) {
-  const BatchLoss result = batch_loss(*supernet_, valid);
+  const BatchLoss result = batch_loss(*supernet_, valid, config_.precision);
   apply_arch_gradients(torch::autograd::grad({result.loss}, supernet_->arch_parameters(), {},
                                              c10::nullopt, false, /*allow_unused=*/true));
   stats.arch_step = true;
@@ -159,7 +159,7 @@ void DifferentiableSearcher::apply_arch_gradients(const std::vector<torch::Tenso
 }
 
 void DifferentiableSearcher::weight_step(const Batch& train, SearchStepStats& stats) {
-  const BatchLoss result = batch_loss(*supernet_, train);
+  const BatchLoss result = batch_loss(*supernet_, train, config_.precision);
   const auto weights = supernet_->weights();
   // Ops that did not run (GDAS) get no gradient, so SGD leaves them and their momentum alone,
   // as PyTorch does with zero_grad(set_to_none=True).

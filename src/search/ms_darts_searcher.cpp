@@ -55,7 +55,7 @@ class MsDartsSearcher : public DifferentiableSearcher {
       supernet_->set_op_weights(weights);
       supernet_->set_mixing({MixingMode::kGiven, 1.0});
       // Data parallel: the whole batch's loss, the mean of the ranks' (equal) shares.
-      torch::Tensor value = batch_loss(*supernet_, train).loss.detach().reshape({1});
+      torch::Tensor value = batch_loss(*supernet_, train, config_.precision).loss.detach().reshape({1});
       dist::ProcessGroup& group = dist::world();
       group.all_reduce_sum({value});
       return value.item<double>() / group.world_size();

@@ -15,6 +15,7 @@
 #include "d2a/error.h"
 #include "d2a/interrupt.h"
 #include "d2a/train/cuda_memory.h"
+#include "d2a/train/resident_images.h"
 #include "d2a/train/tensor_memory.h"
 
 namespace d2a {
@@ -191,8 +192,9 @@ SearchSplit split_search_data(const TrainData& data, std::uint64_t seed) {
   const torch::Tensor order = permutation(n, seed);
   const torch::Tensor first = order.narrow(0, 0, n / 2);
   const torch::Tensor second = order.narrow(0, n / 2, n - n / 2);
-  return {{data.images.index_select(0, first), data.labels.index_select(0, first)},
-          {data.images.index_select(0, second), data.labels.index_select(0, second)}};
+  return {{data.images.index_select(0, first), data.labels.index_select(0, first), data.mean, data.std},
+          {data.images.index_select(0, second), data.labels.index_select(0, second), data.mean,
+           data.std}};
 }
 
 double mean_entropy(const std::vector<torch::Tensor>& op_weights) {
@@ -229,10 +231,11 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
 
   const torch::Device device = searcher.device();
   SearchSplit split = split_search_data(data, options.seed);
-  const TrainData halves[2] = {
-      {split.train.images.to(device), split.train.labels.to(device)},
-      {split.valid.images.to(device), split.valid.labels.to(device)}};
-  const std::int64_t smaller = std::min(halves[0].images.size(0), halves[1].images.size(0));
+  // Both halves go to the device once (as uint8 pixels where exact); each step indexes there.
+  const ResidentImages halves[2] = {ResidentImages(split.train, device),
+                                    ResidentImages(split.valid, device)};
+  split = SearchSplit{};  // the host copies are no longer needed
+  const std::int64_t smaller = std::min(halves[0].size(), halves[1].size());
   const std::int64_t batch = std::min<std::int64_t>(options.batch_size, smaller);
   const int steps = static_cast<int>(smaller / batch);
   if (batch % group.world_size() != 0) {
@@ -254,7 +257,7 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
     if (first_step == 0) searcher.new_epoch(epoch, options.epochs);
     torch::Tensor orders[2];
     for (int h = 0; h < 2; ++h) {
-      orders[h] = permutation(halves[h].images.size(0), epoch_seed(options.seed, epoch, h))
+      orders[h] = permutation(halves[h].size(), epoch_seed(options.seed, epoch, h))
                       .to(device);
     }
     SearchEpochReport report;
@@ -271,8 +274,7 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
       Batch batches[2];
       for (int h = 0; h < 2; ++h) {
         const torch::Tensor index = orders[h].narrow(0, s * batch + share_first, share);
-        batches[h] = {halves[h].images.index_select(0, index),
-                      halves[h].labels.index_select(0, index)};
+        batches[h] = {halves[h].images(index), halves[h].labels(index)};
       }
       const SearchStepStats stats = searcher.step(batches[0], batches[1]);
       report.train_loss += stats.train_loss / steps;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "d2a/named_factory.h"
+#include "d2a/train/precision.h"
 #include "methods.h"
 
 namespace d2a {
@@ -44,8 +45,12 @@ std::unique_ptr<Searcher> make_searcher(std::string_view name, const SearcherCon
 
 std::vector<std::string> searcher_names() { return names_of(searcher_makers()); }
 
-BatchLoss batch_loss(Supernet& net, const Batch& batch) {
-  const torch::Tensor logits = net.forward(batch.images);
+BatchLoss batch_loss(Supernet& net, const Batch& batch, const std::string& precision) {
+  torch::Tensor logits;
+  {
+    const PrecisionScope scope(precision, batch.images.device());
+    logits = with_full_precision(net.forward(batch.images));
+  }
   BatchLoss out;
   out.loss = torch::nn::functional::cross_entropy(logits, batch.labels);
   out.accuracy =

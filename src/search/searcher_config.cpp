@@ -40,6 +40,9 @@ std::vector<std::vector<std::string>> SearcherConfig::effective_clusters() const
 
 void SearcherConfig::validate() const {
   require(channels > 0, "channels", "> 0", static_cast<double>(channels));
+  if (precision != "fp32" && precision != "bf16") {
+    throw bad_input("search config: precision '" + precision + "' (fp32 or bf16)");
+  }
   require(cells > 0, "cells", "> 0", static_cast<double>(cells));
   require(input_channels > 0, "input_channels", "> 0", static_cast<double>(input_channels));
   require(num_classes >= 2, "num_classes", ">= 2", static_cast<double>(num_classes));
@@ -121,6 +124,7 @@ nlohmann::json SearcherConfig::to_json() const {
           {"input_channels", input_channels},
           {"num_classes", num_classes},
           {"seed", seed},
+          {"precision", precision},
           {"weights",
            {{"lr", weights.lr},
             {"lr_min", weights.lr_min},
@@ -145,6 +149,7 @@ SearcherConfig SearcherConfig::from_json(const nlohmann::json& json) {
     c.input_channels = json.value("input_channels", c.input_channels);
     c.num_classes = json.value("num_classes", c.num_classes);
     c.seed = json.value("seed", c.seed);
+    c.precision = json.value("precision", c.precision);
     if (json.contains("weights")) {
       const nlohmann::json& w = json.at("weights");
       c.weights.lr = w.value("lr", c.weights.lr);

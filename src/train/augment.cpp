@@ -10,6 +10,11 @@ namespace {
 // `images` is the share [first, first + B) of a batch of `total` images: the draws are made for
 // all `total` (so the stream does not depend on the share) and the share's are applied.
 
+// A few host integers as int64 on `device`.
+torch::Tensor host_longs(const std::vector<std::int64_t>& values, torch::Device device) {
+  return torch::tensor(values, torch::TensorOptions().dtype(torch::kLong)).to(device);
+}
+
 // Zeroes one length x length square per image, centred at a uniformly drawn pixel and clipped.
 torch::Tensor cutout(const torch::Tensor& images, std::int64_t length, std::mt19937_64& rng,
                      std::int64_t first, std::int64_t total) {
@@ -26,13 +31,14 @@ torch::Tensor cutout(const torch::Tensor& images, std::int64_t length, std::mt19
       left[i - first] = x;
     }
   }
-  const auto cpu_long = torch::TensorOptions().dtype(torch::kLong);
-  const torch::Tensor y0 = torch::tensor(top, cpu_long).view({batch, 1, 1});
-  const torch::Tensor x0 = torch::tensor(left, cpu_long).view({batch, 1, 1});
-  const torch::Tensor ys = torch::arange(height, cpu_long).view({1, height, 1});
-  const torch::Tensor xs = torch::arange(width, cpu_long).view({1, 1, width});
+  // Only the draws cross from the host (2 x B integers); the mask is built on the images' device.
+  const auto on_device = torch::TensorOptions().dtype(torch::kLong).device(images.device());
+  const torch::Tensor y0 = host_longs(top, images.device()).view({batch, 1, 1});
+  const torch::Tensor x0 = host_longs(left, images.device()).view({batch, 1, 1});
+  const torch::Tensor ys = torch::arange(height, on_device).view({1, height, 1});
+  const torch::Tensor xs = torch::arange(width, on_device).view({1, 1, width});
   const torch::Tensor inside = (ys >= y0) & (ys < y0 + length) & (xs >= x0) & (xs < x0 + length);
-  const torch::Tensor keep = (~inside).unsqueeze(1).to(images.device(), images.scalar_type());
+  const torch::Tensor keep = (~inside).unsqueeze(1).to(images.scalar_type());
   return images * keep;  // [B, C, H, W] * [B, 1, H, W]
 }
 
@@ -61,23 +67,23 @@ torch::Tensor crop_and_flip(const torch::Tensor& images, const TrainRecipe& reci
       mirror[i - first] = m;
     }
   }
-  const auto cpu_long = torch::TensorOptions().dtype(torch::kLong);
-  const torch::Tensor dy_t = torch::tensor(dy, cpu_long).view({batch, 1});
-  const torch::Tensor dx_t = torch::tensor(dx, cpu_long).view({batch, 1});
-  const torch::Tensor mirror_t = torch::tensor(mirror, cpu_long).view({batch, 1}).to(torch::kBool);
-  const torch::Tensor ys = torch::arange(height, cpu_long).view({1, height});
-  const torch::Tensor xs = torch::arange(width, cpu_long).view({1, width});
+  // Only the draws cross from the host (3 x B integers); the indices are built on the device.
+  const torch::Device device = images.device();
+  const auto on_device = torch::TensorOptions().dtype(torch::kLong).device(device);
+  const torch::Tensor dy_t = host_longs(dy, device).view({batch, 1});
+  const torch::Tensor dx_t = host_longs(dx, device).view({batch, 1});
+  const torch::Tensor mirror_t = host_longs(mirror, device).view({batch, 1}).to(torch::kBool);
+  const torch::Tensor ys = torch::arange(height, on_device).view({1, height});
+  const torch::Tensor xs = torch::arange(width, on_device).view({1, width});
   const torch::Tensor rows = (dy_t + ys).view({batch, height, 1});
   const torch::Tensor cols =
       (dx_t + torch::where(mirror_t, (width - 1) - xs, xs)).view({batch, 1, width});
-  const torch::Tensor index_b = torch::arange(batch, cpu_long).view({batch, 1, 1});
+  const torch::Tensor index_b = torch::arange(batch, on_device).view({batch, 1, 1});
 
   const torch::Tensor padded =
       crop ? torch::constant_pad_nd(images, {pad, pad, pad, pad}, 0.0) : images;
-  const torch::Device device = images.device();
   const torch::Tensor hwc = padded.permute({0, 2, 3, 1});  // [B, H + 2p, W + 2p, C]
-  const torch::Tensor out =
-      hwc.index({index_b.to(device), rows.to(device), cols.to(device)});  // [B, H, W, C]
+  const torch::Tensor out = hwc.index({index_b, rows, cols});  // [B, H, W, C]
   return out.permute({0, 3, 1, 2}).contiguous();
 }
 

@@ -186,6 +186,10 @@ Budget apply_overrides(Budget b, const BudgetOverrides& o, bool darts) {
     b.recipe.horizontal_flip = false;
     changes.push_back("noflip");
   }
+  if (!o.precision.empty() && o.precision != b.recipe.precision) {
+    b.recipe.precision = o.precision;
+    changes.push_back(o.precision);
+  }
   if (!changes.empty()) {
     std::string joined;
     for (const auto& c : changes) joined += (joined.empty() ? "" : ",") + c;

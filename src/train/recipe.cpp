@@ -38,6 +38,7 @@ void TrainRecipe::validate() const {
     fail("drop_path", std::to_string(drop_path), "must be in [0, 1)");
   }
   if (!(grad_clip >= 0)) fail("grad_clip", std::to_string(grad_clip), "must not be negative");
+  if (precision != "fp32" && precision != "bf16") fail("precision", "'" + precision + "'", "fp32 or bf16");
 }
 
 int TrainRecipe::effective_crop_padding(int image_size) const {
@@ -61,6 +62,7 @@ nlohmann::json TrainRecipe::to_json() const {
   if (auxiliary_weight != 0) json["auxiliary_weight"] = auxiliary_weight;
   if (drop_path != 0) json["drop_path"] = drop_path;
   if (grad_clip != 0) json["grad_clip"] = grad_clip;
+  if (precision != "fp32") json["precision"] = precision;
   return json;
 }
 
@@ -69,7 +71,7 @@ TrainRecipe TrainRecipe::from_json(const nlohmann::json& json) {
       json, "training recipe",
       {"epochs", "batch_size", "learning_rate", "min_learning_rate", "schedule", "momentum",
        "nesterov", "weight_decay", "random_crop", "crop_padding", "horizontal_flip", "cutout",
-       "auxiliary_weight", "drop_path", "grad_clip"});
+       "auxiliary_weight", "drop_path", "grad_clip", "precision"});
   TrainRecipe r;
   std::string schedule = "cosine-per-iteration";
   fields.read("schedule", schedule);
@@ -91,6 +93,7 @@ TrainRecipe TrainRecipe::from_json(const nlohmann::json& json) {
   fields.read("auxiliary_weight", r.auxiliary_weight);
   fields.read("drop_path", r.drop_path);
   fields.read("grad_clip", r.grad_clip);
+  fields.read("precision", r.precision);
   r.validate();
   return r;
 }

@@ -14,6 +14,8 @@
 #include "d2a/error.h"
 #include "d2a/train/augment.h"
 #include "d2a/train/layout.h"
+#include "d2a/train/precision.h"
+#include "d2a/train/resident_images.h"
 
 namespace d2a {
 namespace {
@@ -63,12 +65,13 @@ TensorSpec normalising_spec(const ImageSet& reference, int image_size) {
 
 TrainTestData make_train_test_data(const ImageSet& train, const ImageSet& test, int image_size) {
   const TensorSpec spec = normalising_spec(train, image_size);
-  return {{images_to_tensor(train, spec), labels_to_tensor(train)},
-          {images_to_tensor(test, spec), labels_to_tensor(test)}};
+  return {{images_to_tensor(train, spec), labels_to_tensor(train), spec.mean, spec.std},
+          {images_to_tensor(test, spec), labels_to_tensor(test), spec.mean, spec.std}};
 }
 
 TrainData make_train_data(const ImageSet& set, int image_size) {
-  return {images_to_tensor(set, normalising_spec(set, image_size)), labels_to_tensor(set)};
+  const TensorSpec spec = normalising_spec(set, image_size);
+  return {images_to_tensor(set, spec), labels_to_tensor(set), spec.mean, spec.std};
 }
 
 void clear_gradients(const std::vector<torch::Tensor>& parameters) {
@@ -156,7 +159,10 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
                                                      .momentum(recipe.momentum)
                                                      .nesterov(recipe.nesterov)
                                                      .weight_decay(recipe.weight_decay));
-  const std::int64_t n = train.images.size(0);
+  // The training images go to the device once (as uint8 pixels where exact): each step picks,
+  // decodes and augments its batch there, so no step waits on a copy from the host.
+  const ResidentImages resident(train, device);
+  const std::int64_t n = resident.size();
   const std::int64_t steps_per_epoch = num_batches(n, recipe.batch_size);
   const std::int64_t total_steps = steps_per_epoch * recipe.epochs;
   std::vector<std::int64_t> order(n);
@@ -168,7 +174,7 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
     net.module->train();
     if (net.start_epoch) net.start_epoch(epoch, recipe.epochs);
     std::shuffle(order.begin(), order.end(), rng);
-    const torch::Tensor perm = torch::tensor(order, torch::kLong).to(train.images.device());
+    const torch::Tensor perm = torch::tensor(order, torch::kLong).to(device);
     torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().device(device));
     torch::Tensor correct =
         torch::zeros({}, torch::TensorOptions().dtype(torch::kLong).device(device));
@@ -182,18 +188,21 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
       const auto [share_first, share] = dist::shard_range(len, group.rank(), world_size);
       const torch::Tensor idx = perm.narrow(0, first + share_first, share);
       const torch::Tensor x = to_training_layout(
-          augment_batch_share(train.images.index_select(0, idx), recipe, rng, share_first, len)
-              .to(device),
-          device);
-      const torch::Tensor y = train.labels.index_select(0, idx).to(device);
+          augment_batch_share(resident.images(idx), recipe, rng, share_first, len), device);
+      const torch::Tensor y = resident.labels(idx);
       for (auto& param_group : optimizer.param_groups()) {
         static_cast<torch::optim::SGDOptions&>(param_group.options()).lr(lr);
       }
       clear_gradients(parameters);
-      const TrainOutput out = net.forward(x);
-      torch::Tensor loss = torch::cross_entropy_loss(out.logits, y);
+      TrainOutput out;
+      {
+        const PrecisionScope scope(recipe.precision, device);
+        out = net.forward(x);
+      }
+      torch::Tensor loss = torch::cross_entropy_loss(with_full_precision(out.logits), y);
       if (recipe.auxiliary_weight > 0 && out.aux_logits.defined()) {
-        loss = loss + recipe.auxiliary_weight * torch::cross_entropy_loss(out.aux_logits, y);
+        loss = loss + recipe.auxiliary_weight *
+                          torch::cross_entropy_loss(with_full_precision(out.aux_logits), y);
       }
       // Weighted by the share's size, so the averaged gradient is the whole batch's mean.
       const double weight = static_cast<double>(share * world_size) / static_cast<double>(len);

@@ -74,6 +74,8 @@ TEST(SearcherConfig, RejectsUnknownFieldsWrongTypesAndBadValues) {
   EXPECT_THROW(SearcherConfig::from_json({{"gdas", {{"tau_max", 0.05}}}}), Error);
   EXPECT_THROW(SearcherConfig::from_json({{"pc_darts", {{"partial_channels", 0}}}}), Error);
   EXPECT_THROW(SearcherConfig::from_json(nlohmann::json::array()), Error);
+  EXPECT_THROW(SearcherConfig::from_json({{"precision", "fp16"}}), Error);
+  EXPECT_EQ(SearcherConfig::from_json({{"precision", "bf16"}}).precision, "bf16");
   try {
     SearcherConfig::from_json({{"ms_darts", {{"samples", 0}}}});
     FAIL() << "no error";

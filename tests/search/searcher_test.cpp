@@ -65,6 +65,31 @@ TEST(Searcher, EveryMethodRunsTwoStepsAndDerivesAValidGenotype) {
   }
 }
 
+// bf16 autocast: every method steps with the forward passes in bfloat16, and its weights,
+// alphas and their gradients stay float32; the losses differ from fp32's but not by much.
+TEST(Searcher, EveryMethodStepsInBf16WithFloat32Parameters) {
+  const auto batches = tiny_batches(1);
+  for (const auto& name : searcher_names()) {
+    // One after the other: make_searcher seeds torch's generator, from which GDAS samples.
+    SearcherConfig config = tiny_search_config();
+    auto fp32 = make_searcher(name, config);
+    fp32->new_epoch(0, 2);  // (StacNAS needs an epoch per stage)
+    const SearchStepStats a = fp32->step(batches[0].first, batches[0].second);
+    config.precision = "bf16";
+    auto bf16 = make_searcher(name, config);
+    bf16->new_epoch(0, 2);
+    const SearchStepStats b = bf16->step(batches[0].first, batches[0].second);
+    EXPECT_TRUE(std::isfinite(b.train_loss)) << name;
+    EXPECT_NE(a.train_loss, b.train_loss) << name;
+    EXPECT_NEAR(a.train_loss, b.train_loss, 0.05 * a.train_loss) << name;
+    for (const auto& p : bf16->alphas()) {
+      EXPECT_EQ(p.scalar_type(), torch::kFloat) << name;
+      if (p.grad().defined()) EXPECT_EQ(p.grad().scalar_type(), torch::kFloat) << name;
+    }
+    for (const auto& p : bf16->supernet().weights()) EXPECT_EQ(p.scalar_type(), torch::kFloat) << name;
+  }
+}
+
 // The same searchers on the DARTS space (normal and reduction alphas, 14 edges): a 3-cell,
 // C=8 supernet, so that each reduction cell is there.
 TEST(Searcher, EveryMethodRunsOnTheDartsSpace) {

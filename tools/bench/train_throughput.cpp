@@ -16,6 +16,7 @@
 #include "d2a/nn/nb201_network.h"
 #include "d2a/train/allocator.h"
 #include "d2a/train/layout.h"
+#include "d2a/train/precision.h"
 #include "d2a/train/trainer.h"
 
 int main(int argc, char** argv) {
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   // "channels-last" (what d2a's trainer does on CPU, train/layout.h) or "nchw" (PyTorch's default)
   std::string layout = "channels-last";
   std::string device_name = "cpu";
+  std::string precision = "fp32";  // or "bf16" (autocast, train/precision.h)
   int channels = 8, cells_per_stage = 1, size = 16, in_channels = 3, classes = 10, batch = 128,
       steps = 30, warmup = 5, threads = 2;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -41,6 +43,7 @@ int main(int argc, char** argv) {
     else if (flag == "--profile") profile = value;
     else if (flag == "--layout" && (value == "channels-last" || value == "nchw")) layout = value;
     else if (flag == "--device" && (value == "cpu" || value == "cuda")) device_name = value;
+    else if (flag == "--precision" && (value == "fp32" || value == "bf16")) precision = value;
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;
@@ -86,7 +89,12 @@ int main(int argc, char** argv) {
         start = std::chrono::steady_clock::now();
       }
       d2a::clear_gradients(params);  // what d2a's trainer does (see trainer.h)
-      auto loss = torch::nn::functional::cross_entropy(net->forward(x), y);
+      torch::Tensor logits;
+      {
+        const d2a::PrecisionScope scope(precision, device);  // what d2a's trainer does
+        logits = net->forward(x);
+      }
+      auto loss = torch::nn::functional::cross_entropy(d2a::with_full_precision(logits), y);
       loss.backward();
       opt.step();
     }
@@ -104,7 +112,8 @@ int main(int argc, char** argv) {
                                 {"size", size},
                                 {"threads", threads},
                                 {"layout", layout},
-                                {"device", device_name}}
+                                {"device", device_name},
+                                {"precision", precision}}
                      .dump()
               << std::endl;
   }

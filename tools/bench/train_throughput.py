@@ -103,6 +103,8 @@ def main():
     p.add_argument("--layout", choices=["nchw", "channels-last"], default="nchw",
                    help="memory layout (default: PyTorch's, NCHW)")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="bf16: the forward pass under torch.autocast(dtype=torch.bfloat16)")
     args = p.parse_args()
     device = torch.device(args.device)
 
@@ -133,7 +135,9 @@ def main():
                 sync()
                 start = time.perf_counter()
             opt.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(net(x), y)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.precision == "bf16"):
+                logits = net(x)
+            loss = F.cross_entropy(logits.float(), y)
             loss.backward()
             opt.step()
         sync()
@@ -145,7 +149,7 @@ def main():
                           args.batch * args.steps / seconds, "steps": args.steps,
                           "batch": args.batch, "channels": args.channels, "cells": args.cells,
                           "size": args.size, "threads": args.threads, "layout": args.layout,
-                          "device": args.device,
+                          "device": args.device, "precision": args.precision,
                           "torch": torch.__version__}), flush=True)
 
 

@@ -11,11 +11,8 @@ cd "$(dirname "$0")/../.."
 d2a="${1:-build/d2a}"
 device="${2:-cuda}"
 shared="${D2A_SHARED_DIR:-../shared}"
+tools/unpack_cifar10.sh build "$shared" train test
 data=build/data/cifar10
-if [[ ! -d $data/train ]]; then
-  mkdir -p build/data
-  tar -xzf "$shared/data/images/cifar10-jpeg.tar.gz" -C build/data
-fi
 table="$shared/data/nb201/nb201_acc_12ep.csv"
 # Five cells at the 10th, 30th, 50th, 70th and 95th percentile of the 12-epoch cifar10-test column.
 mapfile -t picks < <(/usr/bin/python3 - "$table" <<'PY'

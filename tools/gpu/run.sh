@@ -202,11 +202,20 @@ run_benchmarks() {
   cells=(--cell '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|'
          --cell '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|')
   # 1. The training step: d2a against the same network in PyTorch's Python API, same device.
-  "$build/d2a_bench_train" "${cells[@]}" "${sizes[@]}" "${steps[@]}" --device "$device" --threads "$jobs" \
-    > "$out/bench_train_cpp.jsonl" 2>> "$out/bench.log" || fail "d2a_bench_train"
+  #    In fp32, then in bf16 autocast (--precision; both sides autocast the forward pass only).
+  local precision
+  : > "$out/bench_train_cpp.jsonl"
+  for precision in fp32 bf16; do
+    "$build/d2a_bench_train" "${cells[@]}" "${sizes[@]}" "${steps[@]}" --device "$device" --threads "$jobs" \
+      --precision "$precision" >> "$out/bench_train_cpp.jsonl" 2>> "$out/bench.log" || fail "d2a_bench_train"
+  done
   if "$py" -c 'import torch' 2> /dev/null; then
-    "$py" "$root/tools/bench/train_throughput.py" "${cells[@]}" "${sizes[@]}" "${steps[@]}" --device "$device" \
-      --threads "$jobs" > "$out/bench_train_python.jsonl" 2>> "$out/bench.log" || fail "train_throughput.py"
+    : > "$out/bench_train_python.jsonl"
+    for precision in fp32 bf16; do
+      "$py" "$root/tools/bench/train_throughput.py" "${cells[@]}" "${sizes[@]}" "${steps[@]}" --device "$device" \
+        --threads "$jobs" --precision "$precision" >> "$out/bench_train_python.jsonl" 2>> "$out/bench.log" \
+        || fail "train_throughput.py"
+    done
   else
     say "no python3 torch here: the Python twin is not run"
   fi
@@ -217,17 +226,36 @@ run_benchmarks() {
   [[ -f $data/test_batch.bin ]] || "$py" "$root/tools/gpu/synthetic_cifar.py" "$data" "$train" "$test" >> "$out/bench.log"
   echo '{"pc_darts": {"warmup_epochs": 0}, "ms_darts": {"warmup_epochs": 0}}' > "$build/search-config.json"
   local method
-  for method in darts pc-darts gdas ms-darts stacnas darts2; do
-    rm -rf "$build/search-$method"
-    local t0 e=$epochs
+  # 3. The whole training loop (images resident on the device as uint8, picked, decoded and
+  #    augmented there each step) for one epoch of the 50k images, C16 N5 batch 256, fp32 and
+  #    bf16: its images/s beside the bare step's of 1. says what the data path costs.
+  local tnet=(--channels 16 --cells 5 --image-size 32) tepochs=1
+  ((dry)) && tnet=(--channels 4 --cells 1 --image-size 16)
+  for precision in fp32 bf16; do
+    t0=$(now)
+    if "$build/d2a" train --data "$data" --arch "${cells[1]}" --budget nb201-12ep "${tnet[@]}" \
+        --epochs "$tepochs" --precision "$precision" --device "$device" --threads "$jobs" --seed 0 --json \
+        > "$out/train-$precision.json" 2>> "$out/bench.log"; then
+      fact "train_loop_$precision" "$("$py" -c 'import json, sys; r = json.load(open(sys.argv[1])); print(json.dumps({k: r[k] for k in ("images_per_second", "train_images", "test_accuracy", "budget")}))' "$out/train-$precision.json")"
+    else
+      fail "train $precision (see bench.log)"
+    fi
+  done
+  #    Then DARTS and PC-DARTS again in bf16 autocast (--precision bf16).
+  local run method t0
+  for run in darts pc-darts gdas ms-darts stacnas darts2 darts:bf16 pc-darts:bf16; do
+    method=${run%%:*}
+    local t0 e=$epochs tag=${run/:/-} precision=fp32
+    [[ $run == *:bf16 ]] && precision=bf16
+    rm -rf "$build/search-$tag"
     [[ $method == stacnas ]] && e=$((epochs * 2))  # its two stages, one epoch each
     t0=$(now)
     if "$build/d2a" search --method "$method" --data "$data" --epochs "$e" --batch "$batch" "${net[@]}" \
         --device "$device" --threads "$jobs" --seed 0 --no-plot --config "$build/search-config.json" \
-        --out "$build/search-$method" --json > "$out/search-$method.json" 2>> "$out/bench.log"; then
-      fact "search_$method" "$("$py" -c 'import json, sys; r = json.load(open(sys.argv[1])); r["wall_seconds"] = float(sys.argv[2]); r["epochs_run"] = int(sys.argv[3]); print(json.dumps(r))' "$out/search-$method.json" "$(elapsed "$t0")" "$e")"
+        --precision "$precision" --out "$build/search-$tag" --json > "$out/search-$tag.json" 2>> "$out/bench.log"; then
+      fact "search_$tag" "$("$py" -c 'import json, sys; r = json.load(open(sys.argv[1])); r["wall_seconds"] = float(sys.argv[2]); r["epochs_run"] = int(sys.argv[3]); print(json.dumps(r))' "$out/search-$tag.json" "$(elapsed "$t0")" "$e")"
     else
-      fail "search $method (see bench.log)"
+      fail "search $tag (see bench.log)"
     fi
   done
 }
@@ -253,7 +281,8 @@ for name in ("bench_train_cpp", "bench_train_python"):
         figures[name] = [json.loads(l) for l in open(path) if l.strip()]
 if "bench_train_cpp" in figures and "bench_train_python" in figures:
     figures["train_step_ratio_cpp_over_python"] = [
-        round(c["images_per_second"] / p["images_per_second"], 3)
+        {"cell": c["cell"], "precision": c.get("precision", "fp32"),
+         "ratio": round(c["images_per_second"] / p["images_per_second"], 3)}
         for c, p in zip(figures["bench_train_cpp"], figures["bench_train_python"])]
 json.dump(figures, open(os.path.join(sys.argv[2], "figures.json"), "w"), indent=1)
 print(json.dumps({k: figures[k] for k in figures if not k.startswith(("bench_", "search_"))}, indent=1))

@@ -78,11 +78,12 @@ std::unique_ptr<Searcher> make_searcher(std::string_view name, const SearcherCon
 std::vector<std::string> searcher_names();
 
 // Mean cross-entropy of the supernet on `batch` (a graph for backward) and the batch accuracy
-// in percent.
+// in percent. The forward pass runs in `precision` ("fp32" or "bf16", train/precision.h), the
+// loss in float32.
 struct BatchLoss {
   torch::Tensor loss;
   double accuracy = 0;
 };
-BatchLoss batch_loss(Supernet& net, const Batch& batch);
+BatchLoss batch_loss(Supernet& net, const Batch& batch, const std::string& precision = "fp32");
 
 }  // namespace d2a

@@ -77,6 +77,10 @@ struct SearcherConfig {
   // Seeds torch's global generator before the supernet is built; the searchers then draw every
   // random number (Gumbel noise, mean-shift samples) from it, and checkpoints carry its state.
   std::uint64_t seed = 0;
+  // The forward passes' arithmetic, as a training recipe's (train/precision.h): "fp32" or
+  // "bf16" autocast. The second-order architecture gradient (darts2) stays float32: its
+  // finite-difference Hessian-vector product needs the precision.
+  std::string precision = "fp32";
   WeightOptimiserConfig weights;
   ArchOptimiserConfig arch;
   Darts2Config darts2;

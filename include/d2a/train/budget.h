@@ -45,6 +45,7 @@ struct BudgetOverrides {
   int test_per_class = -1;
   int batch_size = 0;       // images per optimisation step (all data-parallel ranks together)
   bool no_flip = false;
+  std::string precision;    // "" keeps the recipe's; "fp32" or "bf16" (renamed "bf16" if changed)
 };
 // The budget with the overrides applied and renamed, validated. `darts` names the cell count
 // "layers" instead of "N".

@@ -2,6 +2,7 @@
 // How one network is trained from scratch: optimiser, schedule and augmentation. No torch here
 // (the database stores recipes without seeing a tensor); train/trainer.h applies them.
 #include <cstdint>
+#include <string>
 #include <nlohmann/json.hpp>
 
 namespace d2a {
@@ -36,6 +37,9 @@ struct TrainRecipe {
   double drop_path = 0.0;
   // Clip the gradients' global L2 norm to this before each step; 0: no clipping.
   double grad_clip = 0.0;
+  // The forward passes' arithmetic: "fp32", or "bf16" autocast (train/precision.h; the weights,
+  // gradients, optimiser and loss stay float32). Evaluation always runs in float32.
+  std::string precision = "fp32";
 
   // Throws d2a::Error (bad input) naming the first field out of range.
   void validate() const;
@@ -43,7 +47,7 @@ struct TrainRecipe {
   int effective_crop_padding(int image_size) const;
 
   // Every field, by its name above; the DARTS extras (cutout, auxiliary_weight, drop_path,
-  // grad_clip) only when switched on, so that recipes stored before they existed (the
+  // grad_clip) and precision only when not the default, so that recipes stored before they existed (the
   // meta-database's budgets) keep their exact text. from_json takes missing fields from the
   // defaults, rejects unknown ones and validates; throws d2a::Error (bad input) naming the field.
   nlohmann::json to_json() const;

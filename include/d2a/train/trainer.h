@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "d2a/data/image_set.h"
 #include "d2a/nn/nb201_network.h"
@@ -19,6 +20,11 @@ namespace d2a {
 struct TrainData {
   torch::Tensor images;  // [N, C, H, W] float32, normalised; C is 1 or 3, H, W >= 8
   torch::Tensor labels;  // [N] int64 in [0, classes)
+  // The per-channel normalisation the images went through, (x - mean[c]) / std[c] after
+  // scaling to [0, 1]; empty when unknown. Lets training keep uint8 pixels on the device
+  // (resident_images.h).
+  std::vector<float> mean;
+  std::vector<float> std;
 };
 
 // Both sides of one training run as tensors: `train` and `test` resized to image_size x
