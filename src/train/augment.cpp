@@ -10,9 +10,13 @@ namespace {
 // `images` is the share [first, first + B) of a batch of `total` images: the draws are made for
 // all `total` (so the stream does not depend on the share) and the share's are applied.
 
-// A few host integers as int64 on `device`.
+// A few host integers as int64 on `device`. To a GPU from pinned memory, without blocking: a copy
+// from pageable memory would first wait for the GPU to finish the work queued before it (the
+// previous step), and the host could no longer run ahead.
 torch::Tensor host_longs(const std::vector<std::int64_t>& values, torch::Device device) {
-  return torch::tensor(values, torch::TensorOptions().dtype(torch::kLong)).to(device);
+  const torch::Tensor host = torch::tensor(values, torch::TensorOptions().dtype(torch::kLong));
+  if (!device.is_cuda()) return host.to(device);
+  return host.pin_memory().to(device, /*non_blocking=*/true);
 }
 
 // Zeroes one length x length square per image, centred at a uniformly drawn pixel and clipped.

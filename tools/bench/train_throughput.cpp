@@ -24,8 +24,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> cells;
   // chrome-trace file of the timed steps (tools/bench/compare_profiles.py; read its caution)
   std::string profile;
-  // "channels-last" (what d2a's trainer does on CPU, train/layout.h) or "nchw" (PyTorch's default)
-  std::string layout = "channels-last";
+  // "trainer" (what d2a's trainer does on the device, train/layout.h: channels-last on CPU, NCHW
+  // elsewhere), "channels-last" or "nchw" (PyTorch's default) on any device
+  std::string layout = "trainer";
   std::string device_name = "cpu";
   std::string precision = "fp32";  // or "bf16" (autocast, train/precision.h)
   int channels = 8, cells_per_stage = 1, size = 16, in_channels = 3, classes = 10, batch = 128,
@@ -41,7 +42,7 @@ int main(int argc, char** argv) {
     else if (flag == "--steps") steps = std::stoi(value);
     else if (flag == "--threads") threads = std::stoi(value);
     else if (flag == "--profile") profile = value;
-    else if (flag == "--layout" && (value == "channels-last" || value == "nchw")) layout = value;
+    else if (flag == "--layout" && (value == "trainer" || value == "channels-last" || value == "nchw")) layout = value;
     else if (flag == "--device" && (value == "cpu" || value == "cuda")) device_name = value;
     else if (flag == "--precision" && (value == "fp32" || value == "bf16")) precision = value;
     else {
@@ -59,9 +60,10 @@ int main(int argc, char** argv) {
   const auto sync = [&] {
     if (device.is_cuda()) torch::cuda::synchronize();
   };
+  if (layout == "trainer") layout = d2a::trains_channels_last(device) ? "channels-last" : "nchw";
   const bool channels_last = layout == "channels-last";
   const auto x = channels_last
-                     ? d2a::to_training_layout(torch::randn({batch, in_channels, size, size}).to(device), device)
+                     ? torch::randn({batch, in_channels, size, size}).to(device).contiguous(torch::MemoryFormat::ChannelsLast)
                      : torch::randn({batch, in_channels, size, size}).to(device);
   const auto y = torch::randint(0, classes, {batch}, torch::kLong).to(device);
   for (const auto& text : cells) {
@@ -73,7 +75,7 @@ int main(int argc, char** argv) {
     macro.num_classes = classes;
     d2a::Nb201Network net(d2a::Nb201NetworkOptions(d2a::Nb201Cell::parse(text), macro));
     net->to(device);
-    if (channels_last) d2a::use_training_layout(*net, device);
+    if (channels_last) d2a::make_channels_last(*net);
     const std::vector<torch::Tensor> params = net->parameters();
     torch::optim::SGD opt(params,
                           torch::optim::SGDOptions(0.1).momentum(0.9).nesterov(true).weight_decay(5e-4));

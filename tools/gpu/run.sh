@@ -202,12 +202,16 @@ run_benchmarks() {
   cells=(--cell '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|'
          --cell '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|')
   # 1. The training step: d2a against the same network in PyTorch's Python API, same device.
-  #    In fp32, then in bf16 autocast (--precision; both sides autocast the forward pass only).
-  local precision
+  #    In fp32, then in bf16 autocast (--precision; both sides autocast the forward pass only);
+  #    d2a in NCHW (what its trainer uses on CUDA) and channels-last (whether to switch it on).
+  local precision layout
   : > "$out/bench_train_cpp.jsonl"
   for precision in fp32 bf16; do
-    "$build/d2a_bench_train" "${cells[@]}" "${sizes[@]}" "${steps[@]}" --device "$device" --threads "$jobs" \
-      --precision "$precision" >> "$out/bench_train_cpp.jsonl" 2>> "$out/bench.log" || fail "d2a_bench_train"
+    for layout in nchw channels-last; do
+      "$build/d2a_bench_train" "${cells[@]}" "${sizes[@]}" "${steps[@]}" --device "$device" --threads "$jobs" \
+        --precision "$precision" --layout "$layout" >> "$out/bench_train_cpp.jsonl" 2>> "$out/bench.log" \
+        || fail "d2a_bench_train"
+    done
   done
   if "$py" -c 'import torch' 2> /dev/null; then
     : > "$out/bench_train_python.jsonl"
@@ -280,10 +284,12 @@ for name in ("bench_train_cpp", "bench_train_python"):
     if os.path.exists(path):
         figures[name] = [json.loads(l) for l in open(path) if l.strip()]
 if "bench_train_cpp" in figures and "bench_train_python" in figures:
+    # Like for like: the same cell, precision and layout (NCHW, PyTorch's default) on both sides.
     figures["train_step_ratio_cpp_over_python"] = [
-        {"cell": c["cell"], "precision": c.get("precision", "fp32"),
+        {"cell": p["cell"], "precision": p["precision"], "layout": p["layout"],
          "ratio": round(c["images_per_second"] / p["images_per_second"], 3)}
-        for c, p in zip(figures["bench_train_cpp"], figures["bench_train_python"])]
+        for p in figures["bench_train_python"] for c in figures["bench_train_cpp"]
+        if (c["cell"], c["precision"], c["layout"]) == (p["cell"], p["precision"], p["layout"])]
 json.dump(figures, open(os.path.join(sys.argv[2], "figures.json"), "w"), indent=1)
 print(json.dumps({k: figures[k] for k in figures if not k.startswith(("bench_", "search_"))}, indent=1))
 PY

@@ -16,6 +16,9 @@ bool trains_channels_last(torch::Device device);
 // Call after moving the module to the device and before making its optimiser.
 void use_training_layout(torch::nn::Module& module, torch::Device device);
 
+// The same into channels-last whatever the device (benchmarks that try it on CUDA).
+void make_channels_last(torch::nn::Module& module);
+
 // A batch of images [B, C, H, W] in the training layout of `device` (same values and shape).
 torch::Tensor to_training_layout(const torch::Tensor& images, torch::Device device);
 
