@@ -27,50 +27,47 @@ inline std::string optimizer_state_key(const torch::Tensor& parameter) {
 // 2.4 made the switch per device type; 1.13 has one function per device type.
 class AutocastGuard {
  public:
-  AutocastGuard(torch::Device device, at::ScalarType dtype) : cuda_(device.is_cuda()) {
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-    const at::DeviceType type = cuda_ ? at::kCUDA : at::kCPU;
-    was_enabled_ = at::autocast::is_autocast_enabled(type);
-    was_dtype_ = at::autocast::get_autocast_dtype(type);
-    at::autocast::set_autocast_enabled(type, true);
-    at::autocast::set_autocast_dtype(type, dtype);
-#else
-    was_enabled_ = cuda_ ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
-    was_dtype_ = cuda_ ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
-    if (cuda_) {
-      at::autocast::set_enabled(true);
-      at::autocast::set_autocast_gpu_dtype(dtype);
-    } else {
-      at::autocast::set_cpu_enabled(true);
-      at::autocast::set_autocast_cpu_dtype(dtype);
-    }
-#endif
+  AutocastGuard(torch::Device device, at::ScalarType dtype)
+      : cuda_(device.is_cuda()), was_enabled_(enabled(cuda_)), was_dtype_(dtype_of(cuda_)) {
+    set(cuda_, true, dtype);
     at::autocast::increment_nesting();
   }
   ~AutocastGuard() {
     // Leaving the outermost region frees the casts of the weights it cached.
     if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-    const at::DeviceType type = cuda_ ? at::kCUDA : at::kCPU;
-    at::autocast::set_autocast_enabled(type, was_enabled_);
-    at::autocast::set_autocast_dtype(type, was_dtype_);
-#else
-    if (cuda_) {
-      at::autocast::set_enabled(was_enabled_);
-      at::autocast::set_autocast_gpu_dtype(was_dtype_);
-    } else {
-      at::autocast::set_cpu_enabled(was_enabled_);
-      at::autocast::set_autocast_cpu_dtype(was_dtype_);
-    }
-#endif
+    set(cuda_, was_enabled_, was_dtype_);
   }
   AutocastGuard(const AutocastGuard&) = delete;
   AutocastGuard& operator=(const AutocastGuard&) = delete;
 
  private:
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  static at::DeviceType type(bool cuda) { return cuda ? at::kCUDA : at::kCPU; }
+  static bool enabled(bool cuda) { return at::autocast::is_autocast_enabled(type(cuda)); }
+  static at::ScalarType dtype_of(bool cuda) { return at::autocast::get_autocast_dtype(type(cuda)); }
+  static void set(bool cuda, bool on, at::ScalarType dtype) {
+    at::autocast::set_autocast_enabled(type(cuda), on);
+    at::autocast::set_autocast_dtype(type(cuda), dtype);
+  }
+#else
+  static bool enabled(bool cuda) { return cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled(); }
+  static at::ScalarType dtype_of(bool cuda) {
+    return cuda ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+  }
+  static void set(bool cuda, bool on, at::ScalarType dtype) {
+    if (cuda) {
+      at::autocast::set_enabled(on);
+      at::autocast::set_autocast_gpu_dtype(dtype);
+    } else {
+      at::autocast::set_cpu_enabled(on);
+      at::autocast::set_autocast_cpu_dtype(dtype);
+    }
+  }
+#endif
+
   bool cuda_;
-  bool was_enabled_ = false;
-  at::ScalarType was_dtype_ = at::kBFloat16;
+  bool was_enabled_;
+  at::ScalarType was_dtype_;
 };
 
 }  // namespace d2a::compat

@@ -38,7 +38,7 @@ void add_budget_options(CLI::App* command, std::string& budget, const std::strin
                    "Forward passes in fp32 (default) or bf16 autocast: convolutions and matmuls in "
                    "bfloat16, weights, gradients and loss in float32 (a GPU, or a CPU with AMX or "
                    "AVX512-BF16, runs it faster; renames the budget '[bf16]')")
-      ->check(CLI::IsMember({"fp32", "bf16"}));
+      ->check(CLI::IsMember(precision_names()));
 }
 
 }  // namespace d2a::cli

@@ -27,6 +27,7 @@
 #include "d2a/search/search_run.h"
 #include "d2a/search/searcher.h"
 #include "d2a/space/nb201.h"
+#include "d2a/train/recipe.h"
 
 namespace d2a::cli {
 namespace {
@@ -366,7 +367,7 @@ void add_search_command(CLI::App& app, Action& action) {
       ->add_option("--precision", args->precision,
                    "Forward passes in fp32 (default) or bf16 autocast (weights, gradients, alphas "
                    "and loss stay float32; darts2's second-order term stays fp32)")
-      ->check(CLI::IsMember({"fp32", "bf16"}));
+      ->check(CLI::IsMember(precision_names()));
   command->add_option("--config", args->config,
                       "JSON file overriding the method's published settings, e.g. "
                       "{\"pc_darts\": {\"warmup_epochs\": 0}, \"gdas\": {\"tau_min\": 0.5}}");

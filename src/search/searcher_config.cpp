@@ -4,6 +4,7 @@
 #include <string>
 
 #include "d2a/error.h"
+#include "d2a/train/recipe.h"
 
 namespace d2a {
 namespace {
@@ -40,8 +41,8 @@ std::vector<std::vector<std::string>> SearcherConfig::effective_clusters() const
 
 void SearcherConfig::validate() const {
   require(channels > 0, "channels", "> 0", static_cast<double>(channels));
-  if (precision != "fp32" && precision != "bf16") {
-    throw bad_input("search config: precision '" + precision + "' (fp32 or bf16)");
+  if (!is_precision_name(precision)) {
+    throw bad_input("search config: precision '" + precision + "' (" + precision_choices() + ")");
   }
   require(cells > 0, "cells", "> 0", static_cast<double>(cells));
   require(input_channels > 0, "input_channels", "> 0", static_cast<double>(input_channels));

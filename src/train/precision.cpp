@@ -4,12 +4,13 @@
 
 #include "../torch_compat.h"
 #include "d2a/error.h"
+#include "d2a/train/recipe.h"
 
 namespace d2a {
 
 PrecisionScope::PrecisionScope(const std::string& precision, torch::Device device) {
-  if (precision != "fp32" && precision != "bf16") {
-    throw bad_input("precision '" + precision + "' (fp32 or bf16)");
+  if (!is_precision_name(precision)) {
+    throw bad_input("precision '" + precision + "' (" + precision_choices() + ")");
   }
   if (precision == "bf16") guard_ = std::make_unique<compat::AutocastGuard>(device, at::kBFloat16);
 }

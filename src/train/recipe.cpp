@@ -1,5 +1,6 @@
 #include "d2a/train/recipe.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -38,7 +39,7 @@ void TrainRecipe::validate() const {
     fail("drop_path", std::to_string(drop_path), "must be in [0, 1)");
   }
   if (!(grad_clip >= 0)) fail("grad_clip", std::to_string(grad_clip), "must not be negative");
-  if (precision != "fp32" && precision != "bf16") fail("precision", "'" + precision + "'", "fp32 or bf16");
+  if (!is_precision_name(precision)) fail("precision", "'" + precision + "'", precision_choices());
 }
 
 int TrainRecipe::effective_crop_padding(int image_size) const {
@@ -96,6 +97,22 @@ TrainRecipe TrainRecipe::from_json(const nlohmann::json& json) {
   fields.read("precision", r.precision);
   r.validate();
   return r;
+}
+
+const std::vector<std::string>& precision_names() {
+  static const std::vector<std::string> names = {"fp32", "bf16"};
+  return names;
+}
+
+std::string precision_choices() {
+  std::string text;
+  for (const auto& name : precision_names()) text += (text.empty() ? "" : " or ") + name;
+  return text;
+}
+
+bool is_precision_name(const std::string& name) {
+  const auto& names = precision_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 namespace {

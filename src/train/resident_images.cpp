@@ -14,11 +14,11 @@ namespace {
 // large set and the device never holds the float set beside its pixels.
 constexpr std::int64_t kChunk = 2048;
 
-torch::Tensor channel_vector(const std::vector<float>& values, std::int64_t channels,
-                             torch::Device device) {
+// [1, C, 1, 1] on the host; one value stands for every channel.
+torch::Tensor channel_vector(const std::vector<float>& values, std::int64_t channels) {
   std::vector<float> per_channel(values);
   if (per_channel.size() == 1) per_channel.assign(channels, values[0]);
-  return torch::tensor(per_channel, torch::kFloat).view({1, channels, 1, 1}).to(device);
+  return torch::tensor(per_channel, torch::kFloat).view({1, channels, 1, 1});
 }
 
 }  // namespace
@@ -38,9 +38,10 @@ ResidentImages::ResidentImages(const TrainData& data, torch::Device device, Stor
                       (storage == Storage::automatic && device != data.images.device());
   if (wanted && normalisation_known) {
     scale_ = torch::full({1}, 255.0f, torch::TensorOptions().dtype(torch::kFloat).device(device));
-    mean_ = channel_vector(data.mean, channels, device);
-    std_ = channel_vector(data.std, channels, device);
-    const torch::Tensor host_mean = mean_.cpu(), host_std = std_.cpu();
+    const torch::Tensor host_mean = channel_vector(data.mean, channels);
+    const torch::Tensor host_std = channel_vector(data.std, channels);
+    mean_ = host_mean.to(device);
+    std_ = host_std.to(device);
     std::vector<torch::Tensor> chunks;
     bool exact = true;
     for (std::int64_t first = 0; first < n && exact; first += kChunk) {

@@ -249,7 +249,7 @@ run_benchmarks() {
   local run method t0
   for run in darts pc-darts gdas ms-darts stacnas darts2 darts:bf16 pc-darts:bf16; do
     method=${run%%:*}
-    local t0 e=$epochs tag=${run/:/-} precision=fp32
+    local e=$epochs tag=${run/:/-} precision=fp32
     [[ $run == *:bf16 ]] && precision=bf16
     rm -rf "$build/search-$tag"
     [[ $method == stacnas ]] && e=$((epochs * 2))  # its two stages, one epoch each

@@ -3,6 +3,7 @@
 // (the database stores recipes without seeing a tensor); train/trainer.h applies them.
 #include <cstdint>
 #include <string>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 namespace d2a {
@@ -53,6 +54,12 @@ struct TrainRecipe {
   nlohmann::json to_json() const;
   static TrainRecipe from_json(const nlohmann::json& json);
 };
+
+// The forward-pass precisions a recipe or a search may name (train/precision.h), in the order
+// --help lists them: "fp32", "bf16"; and the same as text for messages: "fp32 or bf16".
+const std::vector<std::string>& precision_names();
+std::string precision_choices();
+bool is_precision_name(const std::string& name);
 
 // The learning rate of iteration `step` (0-based) out of `total_steps`:
 // min + (lr - min) * (1 + cos(pi * step / total_steps)) / 2. Step 0 gets the full rate; the
