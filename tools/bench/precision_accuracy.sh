@@ -9,6 +9,8 @@
 # Defaults: C16 N1 at 32x32 (nb201-12ep with C, N, epochs and images overridden), 500 training
 # images per class from CIFAR-10's train split, 100 per class from its test split; three cells
 # from strong to weak. About 12 minutes on 2 cores with AMX. Writes build/bench/precision/*.json.
+# The img/s column comes from those runs (resumed runs keep theirs); the last lines time the
+# whole training loop afresh, 2 epochs of cell 0 in each precision: run it on an idle machine.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$root/build}
@@ -58,3 +60,10 @@ for c, cell in enumerate(cells):
         print(f"{c:<4} {p:<9} {statistics.mean(accs):6.2f} ({', '.join(f'{a:.1f}' for a in accs)}){'':<8} {ips:8.0f}")
     print(f"     {cell}")
 PY
+echo "whole training loop, cell 0, 2 epochs, this run:"
+for precision in fp32 bf16; do
+  "$build/d2a" train --data "$data/train" --test-data "$data/test" --arch "${cells[0]}" \
+    --budget nb201-12ep --channels 16 --cells 1 --epochs 2 --train-per-class "$per_class" \
+    --test-per-class 100 --precision "$precision" --seed 0 --threads "$threads" --json 2> /dev/null \
+    | /usr/bin/python3 -c 'import json, sys; r = json.load(sys.stdin); print("  %s: %.0f images/s" % (sys.argv[1], r["images_per_second"]))' "$precision"
+done
