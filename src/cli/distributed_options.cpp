@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "d2a/dist/cpu_affinity.h"
 #include "d2a/dist/process_group.h"
 
 namespace d2a::cli {
@@ -15,15 +16,37 @@ void add_distributed_options(CLI::App* command, DistributedOptions& options) {
                       "Data parallel: seconds to wait for the other processes before failing")
       ->check(CLI::Range(1.0, 86400.0))
       ->capture_default_str();
+  command
+      ->add_option("--bucket-mb", options.bucket_mb,
+                   "Data parallel: gradients are all-reduced in buckets of this many MB "
+                   "(PyTorch DDP's bucket_cap_mb); in `train` a bucket starts during backward "
+                   "once its gradients are in")
+      ->check(CLI::Range(0.001, 1024.0))
+      ->capture_default_str();
+  command
+      ->add_option("--cpu-bind", options.cpu_bind,
+                   "Data parallel on one machine: auto gives each local process its own slice "
+                   "of the CPUs and --threads 0 means that slice's size (as torchrun with one "
+                   "thread per process and PyTorch's CPU launcher do); none leaves placement "
+                   "to the OS. Under srun, Slurm binds (--cpu-bind)")
+      ->check(CLI::IsMember({"auto", "none"}))
+      ->capture_default_str();
 }
 
 dist::LaunchEnv join_distributed_job(const DistributedOptions& options,
-                                     const std::string& device_name) {
-  const dist::LaunchEnv launch = dist::launch_env();
+                                     const std::string& device_name, int requested_threads) {
+  dist::LaunchEnv launch = dist::launch_env();
   if (launch.distributed()) {
+    const dist::CpuPlan plan = dist::plan_cpus(launch, dist::allowed_cpus(), requested_threads,
+                                               options.cpu_bind == "auto");
+    if (!plan.cpus.empty()) dist::bind_process_to_cpus(plan.cpus);
+    torch::set_num_threads(plan.threads);
+    launch.bound_cpus = plan.cpus;
+    launch.threads = plan.threads;
     dist::GroupOptions group;
     group.sync_batch_norm = options.sync_bn;
     group.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(options.timeout_s * 1000));
+    group.bucket_bytes = static_cast<std::size_t>(options.bucket_mb * (1 << 20));
     dist::init_world(launch, torch::Device(device_name == "cuda" ? torch::kCUDA : torch::kCPU),
                      group);
   }

@@ -244,7 +244,7 @@ void add_meta_train_command(CLI::App& app, Action& action) {
     // its share of every batch; rank 0 alone uses the feature cache (the others compute the
     // features, so that no two processes write one file), writes the checkpoints and the
     // model, and reports.
-    join_distributed_job(o->distributed, device_name);
+    join_distributed_job(o->distributed, device_name, options.threads);
     dist::ProcessGroup& group = dist::world();
     const bool root = group.is_root();
     const bool quiet = options.json || !root;

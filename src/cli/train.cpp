@@ -158,7 +158,7 @@ void add_train_command(CLI::App& app, Action& action) {
         const TrainTestData data = make_train_test_data(train_set, test_set, budget.image_size);
 
         const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
-        const dist::LaunchEnv launch = join_distributed_job(o->distributed, device_name);
+        const dist::LaunchEnv launch = join_distributed_job(o->distributed, device_name, options.threads);
         const dist::ProcessGroup& group = dist::world();
         Progress progress("train", 0, "steps", options.json || !group.is_root());
         const TrainRun run = run_training(
@@ -196,7 +196,9 @@ void add_train_command(CLI::App& app, Action& action) {
           result["distributed"] = {{"launcher", launch.launcher},
                                    {"backend", group.backend()},
                                    {"world_size", group.world_size()},
-                                   {"sync_bn", o->distributed.sync_bn}};
+                                   {"sync_bn", o->distributed.sync_bn},
+                                   {"cpus", dist::cpu_list_text(launch.bound_cpus)},
+                                   {"threads", launch.threads}};
         }
         if (!group.is_root()) return 0;  // rank 0 reports and exports for the job
         if (arch.genotype) result["parameters_with_auxiliary"] = run.parameters_with_auxiliary;

@@ -1,5 +1,6 @@
 #include "d2a/dist/launch_env.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <limits>
 
@@ -33,6 +34,7 @@ long read_int(const Getter& get, const char* name, long min, long max) {
 
 constexpr long kMaxWorld = 1 << 20;
 
+
 void check_rank(const LaunchEnv& env, const char* rank_name) {
   if (env.rank >= env.world_size) {
     throw bad_input(std::string("environment variable ") + rank_name + "=" +
@@ -42,6 +44,39 @@ void check_rank(const LaunchEnv& env, const char* rank_name) {
 }
 
 }  // namespace
+
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
+}
+
+CpuPlan plan_cpus(const LaunchEnv& env, const std::vector<int>& allowed, int requested_threads,
+                  bool bind) {
+  const int available = std::max<int>(1, static_cast<int>(allowed.size()));
+  const int local = env.distributed() && env.launcher != "slurm" ? env.local_world_size : 0;
+  CpuPlan plan;
+  plan.threads = requested_threads > 0 ? requested_threads
+                 : local > 1           ? std::max(1, available / local)
+                                       : available;
+  if (bind && local > 1 && env.local_rank < local &&
+      static_cast<long>(local) * plan.threads <= static_cast<long>(allowed.size())) {
+    const auto first = allowed.begin() + static_cast<long>(env.local_rank) * plan.threads;
+    plan.cpus.assign(first, first + plan.threads);
+  }
+  return plan;
+}
+
+std::string cpu_list_text(const std::vector<int>& cpus) {
+  std::string text;
+  for (std::size_t i = 0; i < cpus.size();) {
+    std::size_t j = i;
+    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
+    if (!text.empty()) text += ",";
+    text += std::to_string(cpus[i]);
+    if (j > i) text += "-" + std::to_string(cpus[j]);
+    i = j + 1;
+  }
+  return text;
+}
 
 std::string first_slurm_host(const std::string& nodelist) {
   // The first entry ends at the first comma outside brackets.
@@ -95,6 +130,16 @@ LaunchEnv read_launch_env(const Getter& get) {
       }
       env.master_addr = get("MASTER_ADDR");
       env.master_port = static_cast<int>(read_int(get, "MASTER_PORT", 1, 65535));
+    }
+    if (is_set(get, "LOCAL_WORLD_SIZE")) {
+      env.local_world_size =
+          static_cast<int>(read_int(get, "LOCAL_WORLD_SIZE", 1, env.world_size));
+      if (env.local_rank >= env.local_world_size) {
+        throw bad_input("environment variable LOCAL_RANK=" + std::to_string(env.local_rank) +
+                        " is not below LOCAL_WORLD_SIZE=" + std::to_string(env.local_world_size));
+      }
+    } else if (is_loopback_host(env.master_addr)) {
+      env.local_world_size = env.world_size;
     }
     return env;
   }

@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "c10d_compat.h"
 #include "d2a/error.h"
@@ -29,10 +31,6 @@ std::string first_line(const std::string& text) {
   return line.size() > 240 ? line.substr(0, 240) + "..." : line;
 }
 
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
-}
-
 }  // namespace
 
 struct ProcessGroup::Impl : public BatchNormReducer {
@@ -44,20 +42,58 @@ struct ProcessGroup::Impl : public BatchNormReducer {
   c10::intrusive_ptr<compat::C10dGroup> group;
   double communication_seconds = 0;
 
-  // Runs one collective and waits for it; any failure becomes one line naming this rank.
+  using WorkPtr = decltype(std::declval<compat::C10dGroup&>().allreduce(
+      std::declval<std::vector<at::Tensor>&>()));
+  std::vector<WorkPtr> started;  // collectives started and not yet waited for
+
+  // Any failure of a collective becomes one line naming this rank.
+  [[noreturn]] void fail(const char* what, const std::exception& e) const {
+    throw runtime_failure("rank " + std::to_string(rank) + " of " + std::to_string(world_size) +
+                          ": " + what + " failed (another rank died, or it took longer than " +
+                          std::to_string(options.timeout.count() / 1000) +
+                          " s): " + first_line(e.what()));
+  }
+
+  void add_time_since(std::chrono::steady_clock::time_point t0) {
+    communication_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+
+  // Runs one collective and waits for it.
   template <typename Start>
   void run(const char* what, Start start) {
     const auto t0 = std::chrono::steady_clock::now();
     try {
       start()->wait(options.timeout);
     } catch (const std::exception& e) {
-      throw runtime_failure("rank " + std::to_string(rank) + " of " + std::to_string(world_size) +
-                            ": " + what + " failed (another rank died, or it took longer than " +
-                            std::to_string(options.timeout.count() / 1000) +
-                            " s): " + first_line(e.what()));
+      fail(what, e);
     }
-    communication_seconds +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    add_time_since(t0);
+  }
+
+  void start_all_reduce_sum(const torch::Tensor& tensor) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<torch::Tensor> one{tensor};
+    try {
+      started.push_back(group->allreduce(one));
+    } catch (const std::exception& e) {
+      fail("all-reduce", e);
+    }
+    add_time_since(t0);
+  }
+
+  void wait_started() {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<WorkPtr> works;
+    works.swap(started);
+    for (auto& work : works) {
+      try {
+        work->wait(options.timeout);
+      } catch (const std::exception& e) {
+        fail("all-reduce", e);
+      }
+    }
+    add_time_since(t0);
   }
 
   void all_reduce_sum(torch::Tensor& tensor) override {
@@ -106,7 +142,7 @@ ProcessGroup ProcessGroup::connect(const LaunchEnv& env, torch::Device device,
       gloo->devices.push_back(
           ifname != nullptr && *ifname != '\0'
               ? c10d::ProcessGroupGloo::createDeviceForInterface(ifname)
-          : is_loopback(env.master_addr)
+          : is_loopback_host(env.master_addr)
               ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
               : c10d::ProcessGroupGloo::createDefaultDevice());
       gloo->threads = 2;
@@ -136,6 +172,14 @@ void ProcessGroup::all_reduce_sum(const std::vector<torch::Tensor>& tensors) {
   std::size_t bytes = 0;
   auto flush = [&] {
     if (bucket.empty()) return;
+    if (bucket.size() == 1 && bucket.front().is_contiguous()) {
+      // Already one flat buffer (FlatSgd's gradients): reduced where it lies.
+      torch::Tensor flat = bucket.front().view({-1});
+      impl_->all_reduce_sum(flat);
+      bucket.clear();
+      bytes = 0;
+      return;
+    }
     std::vector<torch::Tensor> flat_views;
     for (const auto& t : bucket) flat_views.push_back(t.reshape({-1}));
     torch::Tensor flat = torch::cat(flat_views);
@@ -159,6 +203,16 @@ void ProcessGroup::all_reduce_sum(const std::vector<torch::Tensor>& tensors) {
     if (bytes >= impl_->options.bucket_bytes) flush();
   }
   flush();
+}
+
+void ProcessGroup::start_all_reduce_sum(const torch::Tensor& tensor) {
+  if (!active()) return;
+  if (!tensor.is_contiguous()) throw bad_input("start_all_reduce_sum: the tensor must be contiguous");
+  impl_->start_all_reduce_sum(tensor);
+}
+
+void ProcessGroup::wait_started() {
+  if (active()) impl_->wait_started();
 }
 
 void ProcessGroup::average(const std::vector<torch::Tensor>& tensors) {

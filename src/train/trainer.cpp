@@ -13,6 +13,7 @@
 #include "d2a/dist/process_group.h"
 #include "d2a/error.h"
 #include "d2a/train/augment.h"
+#include "d2a/train/flat_sgd.h"
 #include "d2a/train/layout.h"
 #include "d2a/train/precision.h"
 #include "d2a/train/resident_images.h"
@@ -155,10 +156,11 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
   result.world_size = world_size;
 
   const std::vector<torch::Tensor> parameters = net.module->parameters();
-  torch::optim::SGD optimizer(parameters, torch::optim::SGDOptions(recipe.learning_rate)
-                                                     .momentum(recipe.momentum)
-                                                     .nesterov(recipe.nesterov)
-                                                     .weight_decay(recipe.weight_decay));
+  // Parameters and gradients in two flat buffers: a step's optimiser update, zeroing and
+  // all-reduce are a few operations on them, not a few per parameter (train/flat_sgd.h).
+  FlatSgd optimizer(parameters, {recipe.learning_rate, recipe.momentum, recipe.weight_decay,
+                                 recipe.nesterov});
+  optimizer.average_gradients_over(group, group.options().bucket_bytes);
   // The training images go to the device once (as uint8 pixels where exact): each step picks,
   // decodes and augments its batch there, so no step waits on a copy from the host.
   const ResidentImages resident(train, device);
@@ -190,10 +192,7 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
       const torch::Tensor x = to_training_layout(
           augment_batch_share(resident.images(idx), recipe, rng, share_first, len), device);
       const torch::Tensor y = resident.labels(idx);
-      for (auto& param_group : optimizer.param_groups()) {
-        static_cast<torch::optim::SGDOptions&>(param_group.options()).lr(lr);
-      }
-      clear_gradients(parameters);
+      optimizer.zero_grad();
       TrainOutput out;
       {
         const PrecisionScope scope(recipe.precision, device);
@@ -207,9 +206,9 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
       // Weighted by the share's size, so the averaged gradient is the whole batch's mean.
       const double weight = static_cast<double>(share * world_size) / static_cast<double>(len);
       (world_size > 1 ? loss * weight : loss).backward();
-      group.average_gradients(parameters);
+      optimizer.average_gradients();
       if (recipe.grad_clip > 0) torch::nn::utils::clip_grad_norm_(parameters, recipe.grad_clip);
-      optimizer.step();
+      optimizer.step(lr);
       const torch::Tensor batch_loss = loss.detach();
       loss_sum += batch_loss * static_cast<double>(share);
       correct += out.logits.detach().argmax(1).eq(y).sum();

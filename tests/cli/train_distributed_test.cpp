@@ -9,6 +9,7 @@
 
 #include "cli_support.h"
 #include "d2a/data/digits.h"
+#include "d2a/dist/cpu_affinity.h"
 #include "d2a/nn/network_export.h"
 
 namespace d2a {
@@ -93,6 +94,11 @@ TEST_F(TrainDistributed, TwoRanksStepLikeOneProcessOnTheWholeBatch) {
   EXPECT_EQ(j["distributed"]["backend"], "gloo");
   EXPECT_EQ(j["distributed"]["launcher"], "torchrun");
   EXPECT_GT(j["communication_seconds"].get<double>(), 0.0);
+  // Two local ranks with one thread each get a CPU each where the machine has two.
+  EXPECT_EQ(j["distributed"]["threads"], 1);
+  if (dist::allowed_cpus().size() >= 2) {
+    EXPECT_EQ(j["distributed"]["cpus"], std::to_string(dist::allowed_cpus()[0]));
+  }
   EXPECT_NEAR(j["train_loss"].get<double>(),
               nlohmann::json::parse(one.out)["train_loss"].get<double>(), 1e-4);
 
@@ -101,6 +107,18 @@ TEST_F(TrainDistributed, TwoRanksStepLikeOneProcessOnTheWholeBatch) {
   const auto [sync_diff, worst] =
       relative_difference((dir / "one.pt").string(), (dir / "two.pt").string());
   EXPECT_LT(sync_diff, 1e-3) << worst << "; one process on 1 vs 2 threads: " << noise;
+
+  // Gradient buckets of 4 KB (some 20) start their all-reduces from inside backward as their
+  // gradients arrive (FlatSgd::average_gradients_over): the sums of two ranks' values do not
+  // depend on how the buffer is cut, so the weights are those of the one-bucket run exactly.
+  auto small_buckets = args_for("two_buckets.pt", "1");
+  small_buckets.insert(small_buckets.end(), {"--sync-bn", "--bucket-mb", "0.004"});
+  const auto bucketed = run_ranks({torchrun_env(0, 2, port + 2), torchrun_env(1, 2, port + 2)},
+                                  small_buckets, "train_dist_buckets");
+  ASSERT_EQ(bucketed[0].status, 0) << bucketed[0].err;
+  const auto [bucket_diff, bucket_worst] =
+      relative_difference((dir / "two.pt").string(), (dir / "two_buckets.pt").string());
+  EXPECT_EQ(bucket_diff, 0.0) << bucket_worst;
 
   // Without --sync-bn each rank normalises by its half of the batch (PyTorch DDP's default): a
   // different network, far beyond rounding.

@@ -143,5 +143,60 @@ TEST(SchedulerShard, RefusesWhatItCannotRead) {
             std::string::npos);
 }
 
+TEST(LaunchEnv, LocalWorldSizeFromTorchrunOrLoopback) {
+  const std::map<std::string, std::string> torchrun = {
+      {"RANK", "3"}, {"WORLD_SIZE", "4"}, {"LOCAL_RANK", "1"}, {"MASTER_ADDR", "node7"},
+      {"MASTER_PORT", "29511"}};
+  EXPECT_EQ(read(torchrun).local_world_size, 0);  // another host: unknown
+  auto with_local = torchrun;
+  with_local["LOCAL_WORLD_SIZE"] = "2";
+  EXPECT_EQ(read(with_local).local_world_size, 2);
+  auto loopback = torchrun;
+  loopback["MASTER_ADDR"] = "127.0.0.1";
+  EXPECT_EQ(read(loopback).local_world_size, 4);  // every rank is on this machine
+  with_local["LOCAL_WORLD_SIZE"] = "1";  // LOCAL_RANK 1 is not below it
+  EXPECT_NE(error_of(with_local).find("LOCAL_WORLD_SIZE=1"), std::string::npos);
+  with_local["LOCAL_WORLD_SIZE"] = "5";  // more than the world
+  EXPECT_NE(error_of(with_local).find("LOCAL_WORLD_SIZE"), std::string::npos);
+}
+
+TEST(CpuPlan, SlicesTheAllowedCpusPerLocalRank) {
+  LaunchEnv env;
+  env.launcher = "torchrun";
+  env.world_size = env.local_world_size = 2;
+  // Two ranks on two CPUs, one thread each (the scaling benchmark): one CPU each.
+  env.local_rank = 1;
+  CpuPlan plan = plan_cpus(env, {0, 1}, 1, true);
+  EXPECT_EQ(plan.threads, 1);
+  EXPECT_EQ(plan.cpus, std::vector<int>({1}));
+  // --threads 0 on a mask of 4 CPUs: half each, rank 1 the second half.
+  plan = plan_cpus(env, {2, 3, 6, 7}, 0, true);
+  EXPECT_EQ(plan.threads, 2);
+  EXPECT_EQ(plan.cpus, std::vector<int>({6, 7}));
+  EXPECT_EQ(cpu_list_text(plan.cpus), "6-7");
+  // --cpu-bind none: the threads still divided, nothing bound.
+  plan = plan_cpus(env, {2, 3, 6, 7}, 0, false);
+  EXPECT_EQ(plan.threads, 2);
+  EXPECT_TRUE(plan.cpus.empty());
+  // More threads than fit: as asked, unbound (the OS shares the CPUs).
+  plan = plan_cpus(env, {0, 1}, 2, true);
+  EXPECT_EQ(plan.threads, 2);
+  EXPECT_TRUE(plan.cpus.empty());
+  // Under Slurm (which binds tasks itself) or with the local count unknown: nothing bound,
+  // --threads 0 is every allowed CPU.
+  env.launcher = "slurm";
+  plan = plan_cpus(env, {0, 1, 2, 3}, 0, true);
+  EXPECT_EQ(plan.threads, 4);
+  EXPECT_TRUE(plan.cpus.empty());
+  env.launcher = "torchrun";
+  env.local_world_size = 0;
+  EXPECT_TRUE(plan_cpus(env, {0, 1, 2, 3}, 1, true).cpus.empty());
+  // One process: never bound.
+  EXPECT_TRUE(plan_cpus(LaunchEnv{}, {0, 1}, 1, true).cpus.empty());
+  EXPECT_EQ(plan_cpus(LaunchEnv{}, {0, 1, 2}, 0, true).threads, 3);
+  EXPECT_EQ(cpu_list_text({0, 1, 2, 3, 8, 10, 11}), "0-3,8,10-11");
+  EXPECT_EQ(cpu_list_text({}), "");
+}
+
 }  // namespace
 }  // namespace d2a::dist

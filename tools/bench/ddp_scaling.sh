@@ -8,8 +8,12 @@
 #    training images/s of 1 and of 2 processes, their ratio, and both test accuracies; with the
 #    batch of a step kept at 64 (32 per rank: the same recipe) and with 64 per rank (batch 128
 #    in all, as PyTorch DDP users usually scale: the recipe's batch doubles).
+#    The ceiling of any data parallelism at the same recipe here: two independent processes of
+#    32 images a step at once, each on its own CPU, with no communication at all.
+#    With 4 KB gradient buckets started during backward (--bucket-mb 0.004) instead of one.
 # 2) C16 N5 32x32 (the benchmark network), 2 processes, 1 epoch over 13 images per class:
 #    seconds in all-reduce / training seconds.
+# The ranks run with d2a's default --cpu-bind auto (one CPU each on this 2-core machine).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 d2a="$root/build/d2a"
@@ -31,9 +35,17 @@ two_ranks() {  # args...: runs 2 ranks, rank 0's JSON in $work/r0.json
 median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
 small=(train --data fashion-mnist --arch "$cell" --budget cpu-fast --train-per-class 200 --epochs 5 --seed 1)
-: > "$work/one"; : > "$work/two"; : > "$work/two128"
+: > "$work/one"; : > "$work/two"; : > "$work/two128"; : > "$work/apart"; : > "$work/buckets"
 : > "$work/acc1"; : > "$work/acc2"; : > "$work/acc128"
 for i in $(seq "$runs"); do
+  for c in 0 1; do
+    taskset -c "$c" "$d2a" "${small[@]}" --batch-size 32 --threads 1 --json > "$work/apart$c.json" &
+  done
+  wait
+  awk -v a="$(field "$work/apart0.json" images_per_second)" \
+      -v b="$(field "$work/apart1.json" images_per_second)" 'BEGIN {print a + b}' >> "$work/apart"
+  two_ranks "${small[@]}" --bucket-mb 0.004
+  field "$work/r0.json" images_per_second >> "$work/buckets"
   "$d2a" "${small[@]}" --threads 1 --json > "$work/single.json"
   field "$work/single.json" images_per_second >> "$work/one"
   field "$work/single.json" test_accuracy >> "$work/acc1"
@@ -45,11 +57,14 @@ for i in $(seq "$runs"); do
   field "$work/r0.json" test_accuracy >> "$work/acc128"
 done
 one=$(median < "$work/one"); two=$(median < "$work/two"); two128=$(median < "$work/two128")
+apart=$(median < "$work/apart"); buckets=$(median < "$work/buckets")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 echo "C8 N1 16x16, all-conv3x3, $runs runs, medians:"
 echo "  1 process, batch 64:                 $one images/s, test accuracy $(median < "$work/acc1") %"
 echo "  2 processes, batch 64 (32 per rank):  $two images/s, test accuracy $(median < "$work/acc2") %  ratio $(ratio "$two" "$one")"
 echo "  2 processes, batch 128 (64 per rank): $two128 images/s, test accuracy $(median < "$work/acc128") %  ratio $(ratio "$two128" "$one")"
+echo "  ceiling: 2 independent processes of batch 32, no communication: $apart images/s in all  ratio $(ratio "$apart" "$one")"
+echo "  2 processes, batch 64, 4 KB buckets started during backward: $buckets images/s  ratio $(ratio "$buckets" "$one")"
 
 big=(train --data fashion-mnist --arch "$cell" --budget cpu-fast --channels 16 --cells 5 --image-size 32
      --train-per-class 13 --epochs 1 --seed 1)

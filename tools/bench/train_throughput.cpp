@@ -15,6 +15,7 @@
 
 #include "d2a/nn/nb201_network.h"
 #include "d2a/train/allocator.h"
+#include "d2a/train/flat_sgd.h"
 #include "d2a/train/layout.h"
 #include "d2a/train/precision.h"
 #include "d2a/train/trainer.h"
@@ -29,6 +30,8 @@ int main(int argc, char** argv) {
   std::string layout = "trainer";
   std::string device_name = "cpu";
   std::string precision = "fp32";  // or "bf16" (autocast, train/precision.h)
+  // "flat" (what d2a's trainer steps with, train/flat_sgd.h) or "torch" (torch::optim::SGD)
+  std::string optimizer = "flat";
   int channels = 8, cells_per_stage = 1, size = 16, in_channels = 3, classes = 10, batch = 128,
       steps = 30, warmup = 5, threads = 2;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -45,6 +48,7 @@ int main(int argc, char** argv) {
     else if (flag == "--layout" && (value == "trainer" || value == "channels-last" || value == "nchw")) layout = value;
     else if (flag == "--device" && (value == "cpu" || value == "cuda")) device_name = value;
     else if (flag == "--precision" && (value == "fp32" || value == "bf16")) precision = value;
+    else if (flag == "--optimizer" && (value == "flat" || value == "torch")) optimizer = value;
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;
@@ -79,6 +83,8 @@ int main(int argc, char** argv) {
     const std::vector<torch::Tensor> params = net->parameters();
     torch::optim::SGD opt(params,
                           torch::optim::SGDOptions(0.1).momentum(0.9).nesterov(true).weight_decay(5e-4));
+    std::unique_ptr<d2a::FlatSgd> flat;
+    if (optimizer == "flat") flat = std::make_unique<d2a::FlatSgd>(params, d2a::FlatSgdOptions{0.1, 0.9, 5e-4, true});
     net->train();
     auto start = std::chrono::steady_clock::now();
     std::unique_ptr<torch::autograd::profiler::RecordProfile> recording;
@@ -90,7 +96,11 @@ int main(int argc, char** argv) {
         sync();
         start = std::chrono::steady_clock::now();
       }
-      d2a::clear_gradients(params);  // what d2a's trainer does (see trainer.h)
+      if (flat) {
+        flat->zero_grad();  // what d2a's trainer does
+      } else {
+        d2a::clear_gradients(params);  // set_to_none, PyTorch's default
+      }
       torch::Tensor logits;
       {
         const d2a::PrecisionScope scope(precision, device);  // what d2a's trainer does
@@ -98,7 +108,11 @@ int main(int argc, char** argv) {
       }
       auto loss = torch::nn::functional::cross_entropy(d2a::with_full_precision(logits), y);
       loss.backward();
-      opt.step();
+      if (flat) {
+        flat->step(0.1);
+      } else {
+        opt.step();
+      }
     }
     sync();
     const double seconds =
@@ -115,7 +129,8 @@ int main(int argc, char** argv) {
                                 {"threads", threads},
                                 {"layout", layout},
                                 {"device", device_name},
-                                {"precision", precision}}
+                                {"precision", precision},
+                                {"optimizer", optimizer}}
                      .dump()
               << std::endl;
   }

@@ -12,12 +12,17 @@ namespace d2a::cli {
 struct DistributedOptions {
   bool sync_bn = false;
   double timeout_s = 300;
+  double bucket_mb = 25;  // PyTorch DDP's bucket_cap_mb
+  std::string cpu_bind = "auto";  // auto | none (dist::plan_cpus)
 };
 
 void add_distributed_options(CLI::App* command, DistributedOptions& options);
 
 // Reads the launcher's variables (bad ones: d2a::Error, exit 2, naming the variable) and, when
-// they describe more than one process, joins the job as dist::world() on `device_name`'s device.
-dist::LaunchEnv join_distributed_job(const DistributedOptions& options, const std::string& device_name);
+// they describe more than one process, sets this rank's threads and CPUs (dist::plan_cpus, with
+// the --threads the user gave, 0 = choose) and joins the job as dist::world() on
+// `device_name`'s device.
+dist::LaunchEnv join_distributed_job(const DistributedOptions& options,
+                                     const std::string& device_name, int requested_threads);
 
 }  // namespace d2a::cli

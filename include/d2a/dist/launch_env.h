@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace d2a::dist {
 
@@ -17,6 +18,13 @@ struct LaunchEnv {
   std::string master_addr = "127.0.0.1";
   int master_port = 29500;
   std::string launcher = "none";  // "torchrun", "slurm" or "none"
+  // Processes of this job on this machine: torchrun's LOCAL_WORLD_SIZE; without it, the world
+  // size when MASTER_ADDR is loopback (every rank is here); 0 = unknown.
+  int local_world_size = 0;
+  // Set on joining a job (cli::join_distributed_job): the CPUs this process was bound to
+  // (empty: not bound) and the LibTorch threads it runs with.
+  std::vector<int> bound_cpus;
+  int threads = 0;
 
   bool distributed() const { return world_size > 1; }
 };
@@ -39,6 +47,28 @@ LaunchEnv launch_env();
 // naming the variable when none is set, one is not an integer, or I is not below N.
 std::pair<int, int> scheduler_shard(const std::string& spec,
                                     const std::function<const char*(const char*)>& get);
+
+// localhost, 127.x.y.z or ::1.
+bool is_loopback_host(const std::string& host);
+
+// How a rank uses this machine's CPUs (join_distributed_job applies it).
+struct CpuPlan {
+  int threads = 1;        // LibTorch threads
+  std::vector<int> cpus;  // the CPUs to bind this process to; empty: not bound
+};
+
+// The plan for `env`'s rank given the CPUs this process may run on (`allowed`, its affinity
+// mask), the --threads the user asked for (0 = choose) and whether binding is wanted
+// (--cpu-bind auto). As torchrun gives each of several local processes one OpenMP thread, and
+// PyTorch's CPU launcher (torch.backends.xeon.run_cpu) gives each its own cores: with L local
+// processes (known), --threads 0 becomes |allowed| / L (at least 1), and rank r is bound to the
+// r-th slice of `threads` CPUs when all L slices fit. Under Slurm, whose task/affinity plugin
+// binds tasks itself (srun --cpu-bind), and with L unknown nothing is bound.
+CpuPlan plan_cpus(const LaunchEnv& env, const std::vector<int>& allowed, int requested_threads,
+                  bool bind);
+
+// "0-3,8" for {0, 1, 2, 3, 8}: the Linux cpulist format, as taskset -c takes it.
+std::string cpu_list_text(const std::vector<int>& cpus);
 
 // The first host of a Slurm node list: "node[01-04,07],gpu2" -> "node01", "a,b" -> "a".
 // Throws d2a::Error (bad input) for an empty or malformed list.

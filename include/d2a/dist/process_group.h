@@ -43,6 +43,11 @@ class ProcessGroup {
 
   // Sums the tensors over the ranks, in place (flattened into buckets of options().bucket_bytes).
   void all_reduce_sum(const std::vector<torch::Tensor>& tensors);
+  // Starts summing `tensor` (contiguous) over the ranks in place and returns without waiting;
+  // wait_started() waits for every collective started so far. Every rank must start the same
+  // collectives in the same order (as PyTorch DDP's buckets). Failures surface in wait_started().
+  void start_all_reduce_sum(const torch::Tensor& tensor);
+  void wait_started();
   // Replaces each tensor by its mean over the ranks, in place.
   void average(const std::vector<torch::Tensor>& tensors);
   // Sums every defined gradient of `parameters` over the ranks and divides by the world size.
@@ -55,7 +60,8 @@ class ProcessGroup {
   // True on every rank when `value` is true on any (e.g. a signal that reached one rank).
   bool any(bool value);
 
-  // Seconds spent in collectives so far (the communication overhead of a step).
+  // Seconds the calling thread spent in collectives so far (the communication overhead of a
+  // step): for started ones, starting and waiting, not the time they ran beside other work.
   double communication_seconds() const;
 
  private:
