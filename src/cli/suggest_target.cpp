@@ -62,25 +62,31 @@ nlohmann::json apply_target(const TargetArgs& a, SuggestResult& result,
       const auto start = std::chrono::steady_clock::now();
       int measured = 0, cached = 0;
       const std::size_t top = std::min<std::size_t>(a.measure_top, ranked.size());
-      auto timed = [&](const Nb201Cell& cell, int batch) {
-        const std::string key = LatencyCache::entry_key(cell, network, batch);
-        double ms = cache.find(key);
-        if (ms >= 0) {
-          ++cached;
-          return ms;
-        }
-        LatencyOptions options;
-        options.batch = batch;
-        options.device = where;
-        if (batch > 1) options.repeats = 3;  // a large batch is slower and steadier
-        ms = measure_latency_ms(cell, network, options);
-        cache.put(key, ms);
-        ++measured;
-        return ms;
-      };
+      std::vector<int> batches = {1};
+      if (a.latency_batch > 1) batches.push_back(a.latency_batch);
       for (std::size_t i = 0; i < top; ++i) {
-        ranked[i].latency_ms = timed(ranked[i].cell, 1);
-        if (a.latency_batch > 1) ranked[i].latency_batch_ms = timed(ranked[i].cell, a.latency_batch);
+        // The batches the cache lacks are timed on one network, built once.
+        std::vector<double> ms(batches.size(), -1);
+        std::vector<int> missing;
+        for (std::size_t b = 0; b < batches.size(); ++b) {
+          ms[b] = cache.find(LatencyCache::entry_key(ranked[i].cell, network, batches[b]));
+          if (ms[b] < 0) missing.push_back(batches[b]);
+        }
+        cached += static_cast<int>(batches.size() - missing.size());
+        if (!missing.empty()) {
+          LatencyOptions options;
+          options.device = where;
+          const std::vector<double> fresh =
+              measure_latencies_ms(ranked[i].cell, network, missing, options);
+          for (std::size_t m = 0, b = 0; b < batches.size(); ++b) {
+            if (ms[b] >= 0) continue;
+            ms[b] = fresh[m++];
+            cache.put(LatencyCache::entry_key(ranked[i].cell, network, batches[b]), ms[b]);
+            ++measured;
+          }
+        }
+        ranked[i].latency_ms = ms[0];
+        if (batches.size() > 1) ranked[i].latency_batch_ms = ms[1];
       }
       cache.save();
       summary["measured"] = {{"cells", top},

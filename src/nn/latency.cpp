@@ -13,6 +13,7 @@
 
 #include "d2a/error.h"
 #include "d2a/nn/nb201_network.h"
+#include "d2a/train/layout.h"
 
 namespace d2a {
 namespace fs = std::filesystem;
@@ -32,31 +33,46 @@ std::string cpu_model_name() {
 
 }  // namespace
 
-double measure_latency_ms(const Nb201Cell& cell, const Nb201MacroConfig& macro,
-                          const LatencyOptions& options) {
-  if (options.batch < 1 || options.repeats < 1 || options.warmup < 0) {
+std::vector<double> measure_latencies_ms(const Nb201Cell& cell, const Nb201MacroConfig& macro,
+                                         const std::vector<int>& batches,
+                                         const LatencyOptions& options) {
+  if (batches.empty() || options.repeats < 1 || options.warmup < 0 ||
+      *std::min_element(batches.begin(), batches.end()) < 1) {
     throw bad_input("latency: batch and repeats must be >= 1, warm-up >= 0");
   }
   torch::NoGradGuard no_grad;
   Nb201Network net(Nb201NetworkOptions(cell, macro));
   net->eval();
   net->to(options.device);
-  const torch::Tensor input =
-      torch::randn({options.batch, macro.input_channels, macro.image_size, macro.image_size},
-                   torch::TensorOptions().device(options.device));
+  use_training_layout(*net, options.device);
   const bool cuda = options.device.is_cuda();
-  for (int i = 0; i < options.warmup; ++i) net->forward(input);
-  std::vector<double> times;
-  for (int i = 0; i < options.repeats; ++i) {
-    if (cuda) torch::cuda::synchronize();
-    const auto start = std::chrono::steady_clock::now();
-    const torch::Tensor out = net->forward(input);
-    if (cuda) torch::cuda::synchronize();
-    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  std::vector<double> medians;
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    const torch::Tensor input = to_training_layout(
+        torch::randn({batches[b], macro.input_channels, macro.image_size, macro.image_size},
+                     torch::TensorOptions().device(options.device)),
+        options.device);
+    const int warmup = b == 0 ? options.warmup : 1;
+    const int repeats = b == 0 ? options.repeats : std::min(options.repeats, 3);
+    for (int i = 0; i < warmup; ++i) net->forward(input);
+    std::vector<double> times;
+    for (int i = 0; i < repeats; ++i) {
+      if (cuda) torch::cuda::synchronize();
+      const auto start = std::chrono::steady_clock::now();
+      const torch::Tensor out = net->forward(input);
+      if (cuda) torch::cuda::synchronize();
+      times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    }
+    std::sort(times.begin(), times.end());
+    const std::size_t n = times.size();
+    medians.push_back(n % 2 == 1 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]));
   }
-  std::sort(times.begin(), times.end());
-  const std::size_t n = times.size();
-  return n % 2 == 1 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+  return medians;
+}
+
+double measure_latency_ms(const Nb201Cell& cell, const Nb201MacroConfig& macro,
+                          const LatencyOptions& options) {
+  return measure_latencies_ms(cell, macro, {options.batch}, options).front();
 }
 
 std::string latency_machine_key(const torch::Device& device) {
@@ -67,7 +83,7 @@ std::string latency_machine_key(const torch::Device& device) {
   } else {
     key << "cpu:" << cpu_model_name() << " x" << torch::get_num_threads();
   }
-  key << ":torch " << TORCH_VERSION;
+  key << ":torch " << TORCH_VERSION << ':' << (trains_channels_last(device) ? "channels-last" : "nchw");
   return key.str();
 }
 

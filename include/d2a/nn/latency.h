@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <vector>
 #include <string>
 
 #include "d2a/space/nb201.h"
@@ -23,12 +24,21 @@ struct LatencyOptions {
 };
 
 // Median wall time (ms) of one forward pass of the network around `cell` (eval mode, no
-// gradients, random inputs of macro.image_size), after the warm-up. Throws d2a::Error (bad input)
-// for a batch or repeat count < 1.
+// gradients, random inputs of macro.image_size), after the warm-up, in the layout d2a runs on
+// that device (train/layout.h: channels-last on CPU, as PyTorch's CPU inference guides advise;
+// NCHW elsewhere). Throws d2a::Error (bad input) for a batch or repeat count < 1.
 double measure_latency_ms(const Nb201Cell& cell, const Nb201MacroConfig& macro,
                           const LatencyOptions& options);
 
-// "cpu:<model name> x<threads>:torch <version>" or "cuda:<GPU name>:torch <version>".
+// The same for several batch sizes on one network, built once: entry i is `batches[i]`'s median.
+// The first batch gets options.warmup untimed forwards and options.repeats timed ones; each later
+// (larger, slower and steadier) batch one untimed forward, as only its shape's kernels are cold,
+// and min(options.repeats, 3) timed ones.
+std::vector<double> measure_latencies_ms(const Nb201Cell& cell, const Nb201MacroConfig& macro,
+                                         const std::vector<int>& batches,
+                                         const LatencyOptions& options);
+
+// "cpu:<model name> x<threads>:torch <version>:<layout>" or "cuda:<index>:torch <version>:<layout>".
 std::string latency_machine_key(const torch::Device& device);
 
 class LatencyCache {
