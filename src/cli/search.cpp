@@ -186,7 +186,8 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
   const TrainData data = make_train_data(images, args.image_size);
 
   const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
-  const dist::LaunchEnv launch = join_distributed_job(args.distributed, device_name, common.threads);
+  const dist::LaunchEnv launch =
+      join_distributed_job(args.distributed, device_name, common.threads);
   const dist::ProcessGroup& group = dist::world();
   const bool root = group.is_root();
   std::unique_ptr<Searcher> searcher = make_searcher(args.method, config, device);
@@ -279,7 +280,8 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
                             {"warm_start", warm},
                             {"processes", group.world_size()}};
   if (group.active()) {
-    summary["distributed"] = {{"launcher", launch.launcher}, {"backend", group.backend()},
+    summary["distributed"] = {{"launcher", launch.launcher},
+                              {"backend", group.backend()},
                               {"world_size", group.world_size()},
                               {"sync_bn", args.distributed.sync_bn},
                               {"cpus", dist::cpu_list_text(launch.bound_cpus)},

@@ -158,7 +158,8 @@ void add_train_command(CLI::App& app, Action& action) {
         const TrainTestData data = make_train_test_data(train_set, test_set, budget.image_size);
 
         const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
-        const dist::LaunchEnv launch = join_distributed_job(o->distributed, device_name, options.threads);
+        const dist::LaunchEnv launch =
+            join_distributed_job(o->distributed, device_name, options.threads);
         const dist::ProcessGroup& group = dist::world();
         Progress progress("train", 0, "steps", options.json || !group.is_root());
         const TrainRun run = run_training(

@@ -34,7 +34,6 @@ long read_int(const Getter& get, const char* name, long min, long max) {
 
 constexpr long kMaxWorld = 1 << 20;
 
-
 void check_rank(const LaunchEnv& env, const char* rank_name) {
   if (env.rank >= env.world_size) {
     throw bad_input(std::string("environment variable ") + rank_name + "=" +
@@ -132,8 +131,7 @@ LaunchEnv read_launch_env(const Getter& get) {
       env.master_port = static_cast<int>(read_int(get, "MASTER_PORT", 1, 65535));
     }
     if (is_set(get, "LOCAL_WORLD_SIZE")) {
-      env.local_world_size =
-          static_cast<int>(read_int(get, "LOCAL_WORLD_SIZE", 1, env.world_size));
+      env.local_world_size = static_cast<int>(read_int(get, "LOCAL_WORLD_SIZE", 1, env.world_size));
       if (env.local_rank >= env.local_world_size) {
         throw bad_input("environment variable LOCAL_RANK=" + std::to_string(env.local_rank) +
                         " is not below LOCAL_WORLD_SIZE=" + std::to_string(env.local_world_size));

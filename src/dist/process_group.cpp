@@ -139,12 +139,11 @@ ProcessGroup ProcessGroup::connect(const LaunchEnv& env, torch::Device device,
       // On one machine (MASTER_ADDR loopback) bind to loopback; else the interface in
       // GLOO_SOCKET_IFNAME, as PyTorch does, or the address this host's name resolves to.
       const char* ifname = std::getenv("GLOO_SOCKET_IFNAME");
-      gloo->devices.push_back(
-          ifname != nullptr && *ifname != '\0'
-              ? c10d::ProcessGroupGloo::createDeviceForInterface(ifname)
-          : is_loopback_host(env.master_addr)
-              ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
-              : c10d::ProcessGroupGloo::createDefaultDevice());
+      gloo->devices.push_back(ifname != nullptr && *ifname != '\0'
+                                  ? c10d::ProcessGroupGloo::createDeviceForInterface(ifname)
+                              : is_loopback_host(env.master_addr)
+                                  ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
+                                  : c10d::ProcessGroupGloo::createDefaultDevice());
       gloo->threads = 2;
       impl.group =
           c10::make_intrusive<c10d::ProcessGroupGloo>(impl.store, env.rank, env.world_size, gloo);
@@ -207,7 +206,8 @@ void ProcessGroup::all_reduce_sum(const std::vector<torch::Tensor>& tensors) {
 
 void ProcessGroup::start_all_reduce_sum(const torch::Tensor& tensor) {
   if (!active()) return;
-  if (!tensor.is_contiguous()) throw bad_input("start_all_reduce_sum: the tensor must be contiguous");
+  if (!tensor.is_contiguous())
+    throw bad_input("start_all_reduce_sum: the tensor must be contiguous");
   impl_->start_all_reduce_sum(tensor);
 }
 

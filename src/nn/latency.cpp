@@ -1,6 +1,7 @@
 #include "d2a/nn/latency.h"
 
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -8,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 #include <vector>
 
 #include "d2a/error.h"
@@ -61,7 +61,9 @@ std::vector<double> measure_latencies_ms(const Nb201Cell& cell, const Nb201Macro
       const auto start = std::chrono::steady_clock::now();
       const torch::Tensor out = net->forward(input);
       if (cuda) torch::cuda::synchronize();
-      times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+      times.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count());
     }
     std::sort(times.begin(), times.end());
     const std::size_t n = times.size();
@@ -83,7 +85,8 @@ std::string latency_machine_key(const torch::Device& device) {
   } else {
     key << "cpu:" << cpu_model_name() << " x" << torch::get_num_threads();
   }
-  key << ":torch " << TORCH_VERSION << ':' << (trains_channels_last(device) ? "channels-last" : "nchw");
+  key << ":torch " << TORCH_VERSION << ':'
+      << (trains_channels_last(device) ? "channels-last" : "nchw");
   return key.str();
 }
 

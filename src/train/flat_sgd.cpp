@@ -1,8 +1,8 @@
 #include "d2a/train/flat_sgd.h"
 
-#include <torch/torch.h>
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/function_hook.h>
+#include <torch/torch.h>
 
 #include <string>
 
@@ -85,7 +85,8 @@ void FlatSgd::average_gradients_over(dist::ProcessGroup& group, std::size_t buck
   const std::size_t element = grads_.element_size();
   std::int64_t end = grads_.numel();
   for (std::size_t i = parameters_.size(); i-- > 0;) {
-    if (buckets_.empty() || static_cast<std::size_t>(buckets_.back().numel) * element >= bucket_bytes) {
+    if (buckets_.empty() ||
+        static_cast<std::size_t>(buckets_.back().numel) * element >= bucket_bytes) {
       buckets_.push_back({end, 0, 0, 0});
     }
     Bucket& b = buckets_.back();
@@ -98,8 +99,7 @@ void FlatSgd::average_gradients_over(dist::ProcessGroup& group, std::size_t buck
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
     std::shared_ptr<torch::autograd::Node> accumulator =
         torch::autograd::impl::grad_accumulator(parameters_[i]);
-    const std::uintptr_t key =
-        accumulator->add_post_hook(std::make_unique<ReadyHook>(this, i));
+    const std::uintptr_t key = accumulator->add_post_hook(std::make_unique<ReadyHook>(this, i));
     hooks_.emplace_back(std::move(accumulator), key);
   }
 }
@@ -107,8 +107,9 @@ void FlatSgd::average_gradients_over(dist::ProcessGroup& group, std::size_t buck
 void FlatSgd::gradient_arrived(std::size_t parameter) {
   Bucket& b = buckets_[bucket_of_[parameter]];
   if (bucket_of_[parameter] < next_bucket_ || b.arrived >= b.parameters) {
-    throw runtime_failure("FlatSgd: a gradient arrived after its bucket was all-reduced (a second "
-                          "backward in one step?)");
+    throw runtime_failure(
+        "FlatSgd: a gradient arrived after its bucket was all-reduced (a second "
+        "backward in one step?)");
   }
   ++b.arrived;
   start_ready_buckets();

@@ -158,8 +158,8 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
   const std::vector<torch::Tensor> parameters = net.module->parameters();
   // Parameters and gradients in two flat buffers: a step's optimiser update, zeroing and
   // all-reduce are a few operations on them, not a few per parameter (train/flat_sgd.h).
-  FlatSgd optimizer(parameters, {recipe.learning_rate, recipe.momentum, recipe.weight_decay,
-                                 recipe.nesterov});
+  FlatSgd optimizer(parameters,
+                    {recipe.learning_rate, recipe.momentum, recipe.weight_decay, recipe.nesterov});
   optimizer.average_gradients_over(group, group.options().bucket_bytes);
   // The training images go to the device once (as uint8 pixels where exact): each step picks,
   // decodes and augments its batch there, so no step waits on a copy from the host.

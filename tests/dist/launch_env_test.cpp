@@ -144,9 +144,11 @@ TEST(SchedulerShard, RefusesWhatItCannotRead) {
 }
 
 TEST(LaunchEnv, LocalWorldSizeFromTorchrunOrLoopback) {
-  const std::map<std::string, std::string> torchrun = {
-      {"RANK", "3"}, {"WORLD_SIZE", "4"}, {"LOCAL_RANK", "1"}, {"MASTER_ADDR", "node7"},
-      {"MASTER_PORT", "29511"}};
+  const std::map<std::string, std::string> torchrun = {{"RANK", "3"},
+                                                       {"WORLD_SIZE", "4"},
+                                                       {"LOCAL_RANK", "1"},
+                                                       {"MASTER_ADDR", "node7"},
+                                                       {"MASTER_PORT", "29511"}};
   EXPECT_EQ(read(torchrun).local_world_size, 0);  // another host: unknown
   auto with_local = torchrun;
   with_local["LOCAL_WORLD_SIZE"] = "2";
@@ -154,7 +156,7 @@ TEST(LaunchEnv, LocalWorldSizeFromTorchrunOrLoopback) {
   auto loopback = torchrun;
   loopback["MASTER_ADDR"] = "127.0.0.1";
   EXPECT_EQ(read(loopback).local_world_size, 4);  // every rank is on this machine
-  with_local["LOCAL_WORLD_SIZE"] = "1";  // LOCAL_RANK 1 is not below it
+  with_local["LOCAL_WORLD_SIZE"] = "1";           // LOCAL_RANK 1 is not below it
   EXPECT_NE(error_of(with_local).find("LOCAL_WORLD_SIZE=1"), std::string::npos);
   with_local["LOCAL_WORLD_SIZE"] = "5";  // more than the world
   EXPECT_NE(error_of(with_local).find("LOCAL_WORLD_SIZE"), std::string::npos);

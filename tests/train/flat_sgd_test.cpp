@@ -14,7 +14,8 @@ namespace {
 
 struct SmallNetImpl : torch::nn::Module {
   SmallNetImpl()
-      : conv(register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 6, 3).padding(1)))),
+      : conv(register_module("conv",
+                             torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 6, 3).padding(1)))),
         bn(register_module("bn", torch::nn::BatchNorm2d(6))),
         fc(register_module("fc", torch::nn::Linear(6, 4))) {}
   torch::Tensor forward(const torch::Tensor& x) {
@@ -42,14 +43,15 @@ double largest_difference(const FlatSgdOptions& o, const FlatSgdOptions& f, int 
   make_channels_last(*reference);
   make_channels_last(*flat);
   torch::optim::SGD sgd(reference->parameters(), torch::optim::SGDOptions(o.learning_rate)
-                                                    .momentum(o.momentum)
-                                                    .nesterov(o.nesterov)
-                                                    .weight_decay(o.weight_decay));
+                                                     .momentum(o.momentum)
+                                                     .nesterov(o.nesterov)
+                                                     .weight_decay(o.weight_decay));
   double max_diff = 0;
   {
     FlatSgd flat_sgd(flat->parameters(), f);
     for (int step = 0; step < steps; ++step) {
-      const torch::Tensor x = torch::randn({8, 3, 6, 6}).contiguous(torch::MemoryFormat::ChannelsLast);
+      const torch::Tensor x =
+          torch::randn({8, 3, 6, 6}).contiguous(torch::MemoryFormat::ChannelsLast);
       const torch::Tensor y = torch::randint(0, 4, {8}, torch::kLong);
       const double lr = o.learning_rate / (1 + step);  // a schedule, as the trainer's
       for (auto& group : sgd.param_groups()) {
@@ -65,8 +67,7 @@ double largest_difference(const FlatSgdOptions& o, const FlatSgdOptions& f, int 
   }
   for (std::size_t i = 0; i < reference->parameters().size(); ++i) {
     max_diff = std::max(
-        max_diff,
-        (reference->parameters()[i] - flat->parameters()[i]).abs().max().item<double>());
+        max_diff, (reference->parameters()[i] - flat->parameters()[i]).abs().max().item<double>());
   }
   return max_diff;
 }

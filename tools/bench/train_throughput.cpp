@@ -7,8 +7,8 @@
 #include <torch/torch.h>
 
 #include <chrono>
-#include <memory>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
     else if (flag == "--layout" && (value == "trainer" || value == "channels-last" || value == "nchw")) layout = value;
     else if (flag == "--device" && (value == "cpu" || value == "cuda")) device_name = value;
     else if (flag == "--precision" && (value == "fp32" || value == "bf16")) precision = value;
-    else if (flag == "--optimizer" && (value == "flat" || value == "torch")) optimizer = value;
+    else if (flag == "--optimizer" && (value == "flat" || value == "torch"))
+      optimizer = value;
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;
@@ -84,7 +85,8 @@ int main(int argc, char** argv) {
     torch::optim::SGD opt(params,
                           torch::optim::SGDOptions(0.1).momentum(0.9).nesterov(true).weight_decay(5e-4));
     std::unique_ptr<d2a::FlatSgd> flat;
-    if (optimizer == "flat") flat = std::make_unique<d2a::FlatSgd>(params, d2a::FlatSgdOptions{0.1, 0.9, 5e-4, true});
+    if (optimizer == "flat")
+      flat = std::make_unique<d2a::FlatSgd>(params, d2a::FlatSgdOptions{0.1, 0.9, 5e-4, true});
     net->train();
     auto start = std::chrono::steady_clock::now();
     std::unique_ptr<torch::autograd::profiler::RecordProfile> recording;

@@ -12,7 +12,7 @@ namespace d2a::cli {
 struct DistributedOptions {
   bool sync_bn = false;
   double timeout_s = 300;
-  double bucket_mb = 25;  // PyTorch DDP's bucket_cap_mb
+  double bucket_mb = 25;          // PyTorch DDP's bucket_cap_mb
   std::string cpu_bind = "auto";  // auto | none (dist::plan_cpus)
 };
 

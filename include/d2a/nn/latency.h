@@ -4,12 +4,12 @@
 //   {"format": 1, "machines": {MACHINE_KEY: {ENTRY_KEY: median_ms, ...}, ...}}
 // MACHINE_KEY names the processor (or GPU), the device, the thread count and the LibTorch
 // version; ENTRY_KEY the cell, the network's size and the batch.
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <map>
-#include <vector>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "d2a/space/nb201.h"
 #include "d2a/space/nb201_cost.h"
@@ -38,7 +38,8 @@ std::vector<double> measure_latencies_ms(const Nb201Cell& cell, const Nb201Macro
                                          const std::vector<int>& batches,
                                          const LatencyOptions& options);
 
-// "cpu:<model name> x<threads>:torch <version>:<layout>" or "cuda:<index>:torch <version>:<layout>".
+// "cpu:<model name> x<threads>:torch <version>:<layout>" or
+// "cuda:<index>:torch <version>:<layout>".
 std::string latency_machine_key(const torch::Device& device);
 
 class LatencyCache {

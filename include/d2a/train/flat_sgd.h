@@ -75,9 +75,9 @@ class FlatSgd {
   void gradient_arrived(std::size_t parameter);
   void start_ready_buckets();
   dist::ProcessGroup* group_ = nullptr;
-  std::vector<Bucket> buckets_;  // buckets_[0] holds the last parameters
+  std::vector<Bucket> buckets_;         // buckets_[0] holds the last parameters
   std::vector<std::size_t> bucket_of_;  // per parameter
-  std::size_t next_bucket_ = 0;  // buckets start strictly in order
+  std::size_t next_bucket_ = 0;         // buckets start strictly in order
   // Each parameter's gradient accumulator (held so the hooks live) and its hook's key.
   std::vector<std::pair<std::shared_ptr<torch::autograd::Node>, std::uintptr_t>> hooks_;
 };
