@@ -5,7 +5,10 @@
 # icon themes, clip-art pictures, typefaces). Evaluation data only: no database record, feature
 # extractor or meta-model ever trains on these sources.
 #   tools/build_heldout.sh [SOURCE...]      (default: icons clipart arabic)
-# Environment: JOBS (parallel processes, one thread each; default the number of cores).
+# Environment: JOBS (parallel processes, one thread each; default the number of cores);
+# REPEATS (training runs per cell, each with its own seed, default 1: the tables as first
+# shipped; REPEATS=2 on an existing table adds a second run of every cell, which
+# tools/eval_heldout.py averages and uses to measure the table's own agreement).
 # Re-running resumes unfinished tables; each writes meta_db/heldout/<source>.h5 and .csv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +32,8 @@ build() {
   [[ -f $out/$name.h5 ]] && resume=(--resume)
   "$d2a" db build --data "${spec[$name]}" --out "$out/$name.h5" --tasks 1 --archs-per-task 0 \
     --archs-file "$out/cells.txt" --budget cpu-user --min-classes 10 --max-classes 10 \
-    --test-split test --seed $seed --threads 1 --json "${resume[@]}" > "build/heldout-$name.json"
+    --test-split test --seed $seed --repeats "${REPEATS:-1}" --threads 1 --json "${resume[@]}" \
+    > "build/heldout-$name.json"
   /usr/bin/python3 tools/heldout_table.py "$out/$name.h5" "$out/$name.csv"
 }
 running=0

@@ -32,14 +32,33 @@ def spearman(x, y):
     return float(np.corrcoef(rx, ry)[0, 1])
 
 
-def read_table(path):
-    """arch -> mean accuracy over the table's runs of it."""
+def read_runs(path):
+    """arch -> the accuracies of the table's runs of it (in seed order)."""
     runs = {}
     with open(path, newline="") as f:
         rows = csv.DictReader(line for line in f if not line.startswith("#"))
         for row in rows:
             runs.setdefault(row["arch"], []).append(float(row["accuracy"]))
-    return {a: float(np.mean(v)) for a, v in runs.items()}
+    return runs
+
+
+def read_table(path):
+    """arch -> mean accuracy over the table's runs of it."""
+    return {a: float(np.mean(v)) for a, v in read_runs(path).items()}
+
+
+def table_noise(runs):
+    """How well a table agrees with itself, when every cell was trained at least twice: the
+    Spearman of two runs of every cell, the Spearman-Brown reliability of the mean of k runs,
+    and its square root, the most any ranking can correlate with the table (None with one run)."""
+    k = min(len(v) for v in runs.values())
+    if k < 2:
+        return None
+    archs = sorted(runs)
+    r = spearman([runs[a][0] for a in archs], [runs[a][1] for a in archs])
+    reliability = k * r / (1 + (k - 1) * r) if r > 0 else r
+    return {"runs_per_cell": k, "two_run_spearman": r, "reliability": reliability,
+            "ceiling": float(np.sqrt(reliability)) if reliability > 0 else 0.0}
 
 
 def main():
@@ -60,7 +79,8 @@ def main():
     print(f"  {'table':10s} {'best':>6s} {'regret':>14s} {'top-5 mean':>11s} {'Spearman':>9s} "
           f"{'W':>6s}   {'largest-cell regret':>19s} {'chance regret':>13s}")
     for table, paths in per_table.items():
-        truth = read_table(os.path.join(root, "meta_db", "heldout", f"{table}.csv"))
+        table_runs = read_runs(os.path.join(root, "meta_db", "heldout", f"{table}.csv"))
+        truth = {x: float(np.mean(v)) for x, v in table_runs.items()}
         best = max(truth.values())
         regrets, top5, rhos, weights, distances = [], [], [], [], []
         largest = None
@@ -88,11 +108,18 @@ def main():
             "gate_distance": float(np.mean(distances)) if distances else None,
             "largest_cell_regret": best - truth[largest],
             "chance_regret": best - float(np.mean(list(truth.values()))),
+            "table_noise": table_noise(table_runs),
         }
         summary["tables"][table] = entry
         print(f"  {table:10s} {best:6.2f} {entry['regret']['mean']:6.2f} +- {entry['regret']['std']:4.2f} "
               f"{entry['top5_mean']:11.2f} {entry['spearman']:9.3f} {entry['residual_weight']:6.2f}   "
               f"{entry['largest_cell_regret']:19.2f} {entry['chance_regret']:13.2f}")
+    for table, entry in summary["tables"].items():
+        n = entry["table_noise"]
+        if n:
+            print(f"  {table}: {n['runs_per_cell']} runs per cell; two runs agree at Spearman "
+                  f"{n['two_run_spearman']:.3f}, so their mean has reliability {n['reliability']:.3f} "
+                  f"and no ranking can reach a Spearman above ~{n['ceiling']:.3f} against it")
     t = summary["tables"].values()
     summary["mean_regret"] = float(np.mean([e["regret"]["mean"] for e in t]))
     summary["mean_spearman"] = float(np.mean([e["spearman"] for e in t]))
