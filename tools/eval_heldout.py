@@ -42,9 +42,9 @@ def read_runs(path):
     return runs
 
 
-def read_table(path):
+def mean_accuracies(runs):
     """arch -> mean accuracy over the table's runs of it."""
-    return {a: float(np.mean(v)) for a, v in read_runs(path).items()}
+    return {a: float(np.mean(v)) for a, v in runs.items()}
 
 
 def table_noise(runs):
@@ -80,7 +80,7 @@ def main():
           f"{'W':>6s}   {'largest-cell regret':>19s} {'chance regret':>13s}")
     for table, paths in per_table.items():
         table_runs = read_runs(os.path.join(root, "meta_db", "heldout", f"{table}.csv"))
-        truth = {x: float(np.mean(v)) for x, v in table_runs.items()}
+        truth = mean_accuracies(table_runs)
         best = max(truth.values())
         regrets, top5, rhos, weights, distances = [], [], [], [], []
         largest = None

@@ -171,22 +171,16 @@ void ProcessGroup::all_reduce_sum(const std::vector<torch::Tensor>& tensors) {
   std::size_t bytes = 0;
   auto flush = [&] {
     if (bucket.empty()) return;
-    if (bucket.size() == 1 && bucket.front().is_contiguous()) {
-      // Already one flat buffer (FlatSgd's gradients): reduced where it lies.
-      torch::Tensor flat = bucket.front().view({-1});
-      impl_->all_reduce_sum(flat);
-      bucket.clear();
-      bytes = 0;
-      return;
-    }
+    // One contiguous tensor is reduced where it lies; several are packed and copied back.
+    const bool in_place = bucket.size() == 1 && bucket.front().is_contiguous();
     std::vector<torch::Tensor> flat_views;
     for (const auto& t : bucket) flat_views.push_back(t.reshape({-1}));
-    torch::Tensor flat = torch::cat(flat_views);
+    torch::Tensor flat = in_place ? flat_views.front() : torch::cat(flat_views);
     impl_->all_reduce_sum(flat);
     std::int64_t offset = 0;
     for (auto& t : bucket) {
       const std::int64_t n = t.numel();
-      t.copy_(flat.narrow(0, offset, n).view_as(t));
+      if (!in_place) t.copy_(flat.narrow(0, offset, n).view_as(t));
       offset += n;
     }
     bucket.clear();

@@ -72,11 +72,6 @@ std::vector<double> measure_latencies_ms(const Nb201Cell& cell, const Nb201Macro
   return medians;
 }
 
-double measure_latency_ms(const Nb201Cell& cell, const Nb201MacroConfig& macro,
-                          const LatencyOptions& options) {
-  return measure_latencies_ms(cell, macro, {options.batch}, options).front();
-}
-
 std::string latency_machine_key(const torch::Device& device) {
   std::ostringstream key;
   if (device.is_cuda()) {

@@ -17,7 +17,6 @@
 namespace d2a {
 
 struct LatencyOptions {
-  int batch = 1;
   int warmup = 2;    // untimed forwards first (allocator, oneDNN primitive caches)
   int repeats = 5;   // timed forwards; the median is reported
   torch::Device device = torch::kCPU;
@@ -26,11 +25,8 @@ struct LatencyOptions {
 // Median wall time (ms) of one forward pass of the network around `cell` (eval mode, no
 // gradients, random inputs of macro.image_size), after the warm-up, in the layout d2a runs on
 // that device (train/layout.h: channels-last on CPU, as PyTorch's CPU inference guides advise;
-// NCHW elsewhere). Throws d2a::Error (bad input) for a batch or repeat count < 1.
-double measure_latency_ms(const Nb201Cell& cell, const Nb201MacroConfig& macro,
-                          const LatencyOptions& options);
-
-// The same for several batch sizes on one network, built once: entry i is `batches[i]`'s median.
+// NCHW elsewhere), for each batch size in `batches` on one network built once: entry i is
+// `batches[i]`'s median. Throws d2a::Error (bad input) for no batch, a batch or repeat count < 1.
 // The first batch gets options.warmup untimed forwards and options.repeats timed ones; each later
 // (larger, slower and steadier) batch one untimed forward, as only its shape's kernels are cold,
 // and min(options.repeats, 3) timed ones.
