@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <atomic>
+#include <stdexcept>
 
 namespace d2a {
 namespace {
@@ -89,6 +90,23 @@ torch::Tensor batch_norm(const torch::nn::BatchNorm2d& bn, const torch::Tensor& 
   const torch::Tensor bias = affine ? bn->bias : torch::zeros({x.size(1)}, x.options());
   return SyncBatchNormFunction::apply(x, weight, bias, bn->running_mean, bn->running_var,
                                       o.momentum().value_or(0.1), o.eps(), reducer);
+}
+
+FoldedConv fold_batch_norm(const torch::nn::Conv2d& conv, const torch::nn::BatchNorm2d& bn) {
+  if (!bn->running_var.defined() || conv->options.bias()) {
+    throw std::logic_error(
+        "fold_batch_norm: needs a convolution without bias and a BN with running statistics");
+  }
+  torch::NoGradGuard no_grad;
+  const torch::Tensor& w = conv->weight;
+  const torch::Tensor var = bn->running_var.to(w.scalar_type());
+  const torch::Tensor mean = bn->running_mean.to(w.scalar_type());
+  // scale = gamma / sqrt(var + eps); bias = beta - mean * scale (gamma 1, beta 0 without affine)
+  torch::Tensor scale = (var + bn->options.eps()).rsqrt();
+  if (bn->options.affine()) scale = scale * bn->weight;
+  torch::Tensor bias = -mean * scale;
+  if (bn->options.affine()) bias = bias + bn->bias;
+  return {(w * scale.view({-1, 1, 1, 1})).contiguous(w.suggest_memory_format()), bias.contiguous()};
 }
 
 }  // namespace d2a

@@ -1,5 +1,6 @@
 #include "d2a/nn/latency.h"
 
+#include <c10/core/InferenceMode.h>
 #include <torch/torch.h>
 #include <unistd.h>
 
@@ -40,11 +41,12 @@ std::vector<double> measure_latencies_ms(const Nb201Cell& cell, const Nb201Macro
       *std::min_element(batches.begin(), batches.end()) < 1) {
     throw bad_input("latency: batch and repeats must be >= 1, warm-up >= 0");
   }
-  torch::NoGradGuard no_grad;
   Nb201Network net(Nb201NetworkOptions(cell, macro));
   net->eval();
   net->to(options.device);
   use_training_layout(*net, options.device);
+  net->fold_batch_norms();
+  c10::InferenceMode inference;  // no autograd or version-counter bookkeeping per op
   const bool cuda = options.device.is_cuda();
   std::vector<double> medians;
   for (std::size_t b = 0; b < batches.size(); ++b) {
@@ -52,9 +54,8 @@ std::vector<double> measure_latencies_ms(const Nb201Cell& cell, const Nb201Macro
         torch::randn({batches[b], macro.input_channels, macro.image_size, macro.image_size},
                      torch::TensorOptions().device(options.device)),
         options.device);
-    const int warmup = b == 0 ? options.warmup : 1;
     const int repeats = b == 0 ? options.repeats : std::min(options.repeats, 3);
-    for (int i = 0; i < warmup; ++i) net->forward(input);
+    for (int i = 0; i < options.warmup; ++i) net->forward(input);
     std::vector<double> times;
     for (int i = 0; i < repeats; ++i) {
       if (cuda) torch::cuda::synchronize();

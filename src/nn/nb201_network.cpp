@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <stdexcept>
+
 #include "d2a/error.h"
 #include "d2a/nn/batch_norm.h"
 
@@ -82,11 +84,25 @@ torch::Tensor Nb201NetworkImpl::forward(const torch::Tensor& images) {
     throw bad_input("NAS-Bench-201 network expects images [B, " + std::to_string(m.input_channels) +
                     ", H >= 8, W >= 8], got " + c10::str(images.sizes()));
   }
-  torch::Tensor x = batch_norm(stem_bn, stem_conv(images));
+  torch::Tensor x;
+  if (folded_stem_.weight.defined()) {
+    if (is_training()) throw std::logic_error("Nb201Network: folded BNs are for inference only");
+    x = torch::conv2d(images, folded_stem_.weight, folded_stem_.bias, 1, 1);
+  } else {
+    x = batch_norm(stem_bn, stem_conv(images));
+  }
   for (auto& layer : body) x = layer.forward(x);
   x = torch::relu(batch_norm(last_bn, x));
   x = x.mean({2, 3});  // global average pool: [B, 4C, h, w] -> [B, 4C]
   return classifier(x);
+}
+
+void Nb201NetworkImpl::fold_batch_norms() {
+  if (is_training()) throw std::logic_error("Nb201Network: fold the BNs in eval mode");
+  folded_stem_ = fold_batch_norm(stem_conv, stem_bn);
+  for (const auto& module : modules(/*include_self=*/false)) {
+    if (auto* unit = module->as<ReluConvBnImpl>()) unit->fold_batch_norm();
+  }
 }
 
 std::int64_t Nb201NetworkImpl::num_parameters() const {

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <stdexcept>
+
 #include "d2a/nn/batch_norm.h"
 
 namespace d2a {
@@ -21,7 +23,17 @@ void ReluConvBnImpl::reset() {
                                  .affine(options.affine())));
 }
 
-torch::Tensor ReluConvBnImpl::forward(const torch::Tensor& x) { return batch_norm(bn, conv(torch::relu(x))); }
+torch::Tensor ReluConvBnImpl::forward(const torch::Tensor& x) {
+  if (!folded_.weight.defined()) return batch_norm(bn, conv(torch::relu(x)));
+  if (is_training()) throw std::logic_error("ReluConvBn: a folded BN is for inference only");
+  const std::int64_t k = options.kernel_size();
+  return torch::conv2d(torch::relu(x), folded_.weight, folded_.bias, options.stride(), k / 2);
+}
+
+void ReluConvBnImpl::fold_batch_norm() {
+  if (is_training()) throw std::logic_error("ReluConvBn: fold the BN in eval mode");
+  folded_ = d2a::fold_batch_norm(conv, bn);
+}
 
 Nb201ResidualBlockImpl::Nb201ResidualBlockImpl(const Nb201ResidualBlockOptions& options_)
     : options(options_) {

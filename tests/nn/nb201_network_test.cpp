@@ -8,6 +8,7 @@
 #include "d2a/error.h"
 #include "d2a/space/nb201_cost.h"
 #include "d2a/space/nb201_graph.h"
+#include "d2a/train/layout.h"
 
 namespace d2a {
 namespace {
@@ -140,6 +141,69 @@ TEST(Nb201Network, CloneCopiesWeightsIntoAnIndependentNetwork) {
     copy->classifier->bias.add_(1.0);
   }
   EXPECT_FALSE(torch::equal(net->forward(x), copy->forward(x)));
+}
+
+// Running statistics and affine parameters far from their initial values, so that a fold that
+// dropped the mean, the variance, gamma or beta would change the outputs.
+void give_batch_norms_statistics(torch::nn::Module& net, const torch::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : net.named_parameters()) {
+    if (p.key().find("bn") != std::string::npos) p.value().uniform_(0.5, 1.5);
+  }
+  net.train();
+  for (int i = 0; i < 3; ++i) {
+    for (const auto& module : net.modules()) {
+      if (auto* bn = module->as<torch::nn::BatchNorm2dImpl>()) bn->options.momentum(0.5);
+    }
+    net.as<Nb201NetworkImpl>()->forward(x * (i + 2) + 1);
+  }
+  net.eval();
+}
+
+TEST(Nb201Network, FoldedBatchNormsGiveTheEvalOutputs) {
+  for (const char* cell : {kAllConv3, kMixed}) {
+    for (const bool channels_last : {false, true}) {
+      torch::manual_seed(11);
+      Nb201Network net(Nb201NetworkOptions(Nb201Cell::parse(cell), macro(4, 1, 3, 5)));
+      const torch::Tensor x = torch::randn({3, 3, 12, 12});
+      give_batch_norms_statistics(*net, x);
+      if (channels_last) make_channels_last(*net);
+      torch::NoGradGuard no_grad;
+      const torch::Tensor expected = net->forward(x);
+      net->fold_batch_norms();
+      const torch::Tensor folded = net->forward(x);
+      EXPECT_TRUE(torch::allclose(folded, expected, 1e-4, 1e-5))
+          << cell << (channels_last ? " channels-last: " : ": ")
+          << (folded - expected).abs().max().item<float>();
+      // The BNs no longer run: their statistics do not matter any more ...
+      net->stem_bn->running_mean.add_(5);
+      for (const auto& module : net->modules()) {
+        if (auto* unit = module->as<ReluConvBnImpl>()) unit->bn->running_var.mul_(9);
+      }
+      EXPECT_TRUE(torch::equal(net->forward(x), folded)) << cell;
+      // ... and a folded network cannot train.
+      net->train();
+      EXPECT_THROW(net->forward(x), std::logic_error);
+    }
+  }
+}
+
+TEST(Nb201Network, FoldsABatchNormWithoutScaleAndShift) {
+  torch::manual_seed(12);
+  ReluConvBn unit(ReluConvBnOptions(3, 4, 3).stride(2).affine(false));
+  const torch::Tensor x = torch::randn({2, 3, 9, 9});
+  {
+    torch::NoGradGuard no_grad;
+    unit->bn->running_mean.uniform_(-1, 1);
+    unit->bn->running_var.uniform_(0.2, 3);
+  }
+  unit->eval();
+  torch::NoGradGuard no_grad;
+  const torch::Tensor expected = unit->forward(x);
+  unit->fold_batch_norm();
+  EXPECT_TRUE(torch::allclose(unit->forward(x), expected, 1e-4, 1e-5));
+  unit->train();
+  EXPECT_THROW(unit->fold_batch_norm(), std::logic_error);
 }
 
 }  // namespace

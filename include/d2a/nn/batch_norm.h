@@ -22,4 +22,13 @@ BatchNormReducer* set_batch_norm_reducer(BatchNormReducer* reducer);
 // bn(x) for x [B, C, H, W] -> [B, C, H, W]; synchronous when a reducer is set and bn is training.
 torch::Tensor batch_norm(const torch::nn::BatchNorm2d& bn, const torch::Tensor& x);
 
+// For inference, as deployment compilers (TorchScript freezing, ONNX Runtime, TFLite, TensorRT)
+// run it: one convolution with bias that computes bn(conv(x)) with bn's running statistics.
+// conv has no bias; weight keeps conv's memory format (channels-last stays channels-last).
+struct FoldedConv {
+  torch::Tensor weight;  // [out, in, k, k]: conv's weight scaled per output channel
+  torch::Tensor bias;    // [out]
+};
+FoldedConv fold_batch_norm(const torch::nn::Conv2d& conv, const torch::nn::BatchNorm2d& bn);
+
 }  // namespace d2a

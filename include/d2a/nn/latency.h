@@ -17,19 +17,22 @@
 namespace d2a {
 
 struct LatencyOptions {
-  int warmup = 2;    // untimed forwards first (allocator, oneDNN primitive caches)
+  // Untimed forwards first, for a cold process (thread pool, oneDNN's and cuDNN's kernel caches,
+  // which are process-wide and keyed by shape): a later network of the same shapes needs none.
+  int warmup = 2;
   int repeats = 5;   // timed forwards; the median is reported
   torch::Device device = torch::kCPU;
 };
 
-// Median wall time (ms) of one forward pass of the network around `cell` (eval mode, no
-// gradients, random inputs of macro.image_size), after the warm-up, in the layout d2a runs on
-// that device (train/layout.h: channels-last on CPU, as PyTorch's CPU inference guides advise;
-// NCHW elsewhere), for each batch size in `batches` on one network built once: entry i is
+// Median wall time (ms) of one forward pass of the network around `cell` as it is deployed
+// (eval mode, inference mode, every BN that follows a convolution folded into it, as TorchScript
+// freezing, ONNX Runtime, TFLite and TensorRT run it; random inputs of macro.image_size), after
+// the warm-up, in the layout d2a runs on that device (train/layout.h: channels-last on CPU, as
+// PyTorch's CPU inference guides advise; NCHW elsewhere), for each batch size in `batches` on
+// one network built once: entry i is
 // `batches[i]`'s median. Throws d2a::Error (bad input) for no batch, a batch or repeat count < 1.
-// The first batch gets options.warmup untimed forwards and options.repeats timed ones; each later
-// (larger, slower and steadier) batch one untimed forward, as only its shape's kernels are cold,
-// and min(options.repeats, 3) timed ones.
+// Each batch gets options.warmup untimed forwards, then the first batch options.repeats timed
+// ones and each later (larger, slower and steadier) batch min(options.repeats, 3).
 std::vector<double> measure_latencies_ms(const Nb201Cell& cell, const Nb201MacroConfig& macro,
                                          const std::vector<int>& batches,
                                          const LatencyOptions& options);

@@ -60,6 +60,11 @@ class Nb201NetworkImpl : public torch::nn::Cloneable<Nb201NetworkImpl> {
   torch::Tensor forward(const torch::Tensor& images);
   // Trainable parameters (what nb201_network_cost counts).
   std::int64_t num_parameters() const;
+  // For inference only, as a deployed network runs (latency measurement): folds every BN that
+  // follows a convolution (stem, ReLU-Conv-BN ops, residual blocks) into it; last_bn, which
+  // follows a sum, stays. Eval mode, after any move to a device or layout; forward then throws
+  // std::logic_error in training mode. Outputs equal the unfolded eval forward's to rounding.
+  void fold_batch_norms();
 
   Nb201NetworkOptions options;
   torch::nn::Conv2d stem_conv{nullptr};
@@ -67,6 +72,9 @@ class Nb201NetworkImpl : public torch::nn::Cloneable<Nb201NetworkImpl> {
   std::vector<torch::nn::AnyModule> body;  // cells and residual blocks, in forward order
   torch::nn::BatchNorm2d last_bn{nullptr};
   torch::nn::Linear classifier{nullptr};
+
+ private:
+  FoldedConv folded_stem_;  // undefined tensors until fold_batch_norms()
 };
 TORCH_MODULE(Nb201Network);
 

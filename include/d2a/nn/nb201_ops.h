@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "d2a/nn/batch_norm.h"
 #include "d2a/space/nb201.h"
 
 namespace d2a {
@@ -30,10 +31,17 @@ class ReluConvBnImpl : public torch::nn::Cloneable<ReluConvBnImpl> {
   void reset() override;
   // [B, in, H, W] -> [B, out, ceil(H / stride), ceil(W / stride)]
   torch::Tensor forward(const torch::Tensor& x);
+  // For inference only (deployment latency): from now on forward runs ReLU and one convolution
+  // with the BN folded in (batch_norm.h). Call in eval mode, after any move to a device or
+  // layout; forward throws std::logic_error if the module is put back into training mode.
+  void fold_batch_norm();
 
   ReluConvBnOptions options;
   torch::nn::Conv2d conv{nullptr};
   torch::nn::BatchNorm2d bn{nullptr};
+
+ private:
+  FoldedConv folded_;  // undefined tensors until fold_batch_norm()
 };
 TORCH_MODULE(ReluConvBn);
 
