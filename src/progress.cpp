@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <string>
 
 namespace d2a {
 
@@ -32,10 +33,18 @@ void Progress::finish() {
   std::fputc('\n', stderr);
 }
 
+namespace {
+constexpr std::chrono::milliseconds kDrawInterval(100);
+}
+
+bool Progress::due() const {
+  return enabled_ && !finished_ && std::chrono::steady_clock::now() - last_draw_ >= kDrawInterval;
+}
+
 void Progress::draw(bool force) {
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
-  if (!force && now - last_draw_ < std::chrono::milliseconds(100)) return;
+  if (!force && now - last_draw_ < kDrawInterval) return;
   last_draw_ = now;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double rate = elapsed > 0 ? done_ / elapsed : 0.0;
@@ -50,9 +59,10 @@ void Progress::draw(bool force) {
     const int filled = static_cast<int>(kWidth * std::min<double>(1.0, double(done_) / total_));
     bar = "[" + std::string(filled, '#') + std::string(kWidth - filled, '.') + "] ";
   }
-  std::fprintf(stderr, "\r\033[K%s %s%lld/%lld %s  %.1f %s/s  ETA %s  %s", label_.c_str(),
-               bar.c_str(), static_cast<long long>(done_), static_cast<long long>(total_),
-               unit_.c_str(), rate, unit_.c_str(), eta, note_.c_str());
+  const std::string of_total = total_ > 0 ? "/" + std::to_string(total_) : "";
+  std::fprintf(stderr, "\r\033[K%s %s%lld%s %s  %.1f %s/s  ETA %s  %s", label_.c_str(), bar.c_str(),
+               static_cast<long long>(done_), of_total.c_str(), unit_.c_str(), rate, unit_.c_str(),
+               eta, note_.c_str());
   std::fflush(stderr);
 }
 

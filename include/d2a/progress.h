@@ -18,7 +18,11 @@ class Progress {
   void advance(std::int64_t units = 1, const std::string& note = "");
   void set(std::int64_t done, const std::string& note = "");
   void finish();  // draws the final state and a newline (idempotent)
+  void set_total(std::int64_t total) { total_ = total; }  // once it is known (0: unknown)
   bool enabled() const { return enabled_; }
+  // Whether the next set() or advance() will draw (enabled, and the last draw 100 ms or more
+  // ago): a note that costs something to compute (a GPU loss read back) is worth it only then.
+  bool due() const;
   std::int64_t done() const { return done_; }
 
  private:

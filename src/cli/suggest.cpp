@@ -461,7 +461,10 @@ void add_suggest_command(CLI::App& app, Action& action) {
   for (const DeviceTarget& t : device_targets()) targets += "\n  " + t.name + ": " + t.description;
   command->add_option("--target", args->target.target,
                       "Device the cell will run on: latencies (and energies) from HW-NAS-Bench, or "
-                      "measured on this machine (cpu, cuda); one of:" + targets);
+                      "measured on this machine (cpu, cuda: the network as deployed, in inference "
+                      "mode with each BN folded into its convolution, the median of 5 forwards at "
+                      "batch 1 and 3 at --latency-batch, --threads threads); one of:" +
+                          targets);
   command->add_option("--latency-table", args->target.latency_table,
                       "HW-NAS-Bench latency table (default: $D2A_LATENCY_TABLE, else "
                       "../shared/data/nb201/nb201_hw_latency_cifar10.csv beside the source tree)");

@@ -162,11 +162,15 @@ void add_train_command(CLI::App& app, Action& action) {
             join_distributed_job(o->distributed, device_name, options.threads);
         const dist::ProcessGroup& group = dist::world();
         Progress progress("train", 0, "steps", options.json || !group.is_root());
-        const TrainRun run = run_training(
-            arch, data, budget, options.seed, device, [&](const TrainProgress& p) {
-              char note[80];
-              std::snprintf(note, sizeof note, "epoch %d/%d  loss %.3f  lr %.4f", p.epoch + 1,
-                            p.epochs, p.loss, p.learning_rate);
+        const TrainRun run =
+            run_training(arch, data, budget, options.seed, device, [&](const TrainProgress& p) {
+              // The loss is read back (a GPU sync) only for a line that is drawn.
+              if (p.step == 1) progress.set_total(p.total_steps);
+              char note[80] = "";
+              if (progress.due()) {
+                std::snprintf(note, sizeof note, "epoch %d/%d  loss %.3f  lr %.4f", p.epoch + 1,
+                              p.epochs, p.loss(), p.learning_rate);
+              }
               progress.set(p.step, note);
             });
         progress.finish();

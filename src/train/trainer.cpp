@@ -213,7 +213,7 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
       loss_sum += batch_loss * static_cast<double>(share);
       correct += out.logits.detach().argmax(1).eq(y).sum();
       if (progress) {
-        progress({epoch, recipe.epochs, step + 1, total_steps, lr, batch_loss.item<double>()});
+        progress({epoch, recipe.epochs, step + 1, total_steps, lr, batch_loss});
       }
     }
     torch::Tensor totals = torch::stack({loss_sum.to(torch::kDouble), correct.to(torch::kDouble)});

@@ -48,6 +48,11 @@ TEST(Trainer, TinyRunBeatsChanceClearly) {
   EXPECT_GT(r.train_seconds, 0.0);
   EXPECT_EQ(calls, 4 * 6);  // 192 images in batches of 32
   EXPECT_EQ(last.step, last.total_steps);
+  // The step's loss stays a tensor on the device until someone reads it.
+  ASSERT_TRUE(last.step_loss.defined());
+  EXPECT_EQ(last.step_loss.dim(), 0);
+  EXPECT_GT(last.loss(), 0.0);
+  EXPECT_LT(last.loss(), 1.5);
   EXPECT_EQ(last.epoch, 3);
   ASSERT_TRUE(r.network);
   EXPECT_FALSE(r.network->is_training());

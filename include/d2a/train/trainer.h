@@ -47,7 +47,10 @@ struct TrainProgress {
   std::int64_t step = 0;  // steps done so far, 1..total_steps
   std::int64_t total_steps = 0;
   double learning_rate = 0;  // the rate this step used
-  double loss = 0;           // this step's mean training loss
+  torch::Tensor step_loss;   // this step's mean training loss, a scalar on the training device
+  // step_loss as a number. On a GPU this waits for the step to finish (a device-to-host copy),
+  // which the training loop itself never does per step: read it only when showing it.
+  double loss() const { return step_loss.item<double>(); }
 };
 using TrainCallback = std::function<void(const TrainProgress&)>;
 
