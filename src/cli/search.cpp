@@ -218,9 +218,13 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
   const SearchRunResult result = run_search(
       *searcher, data, run_options,
       [&](const SearchStepReport& r) {
-        char note[96];
-        std::snprintf(note, sizeof note, "epoch %d/%d  loss %.3f  acc %.1f%%", r.epoch + 1,
-                      args.epochs, r.stats.train_loss, r.stats.train_accuracy);
+        // The step's figures are read back (a GPU sync) only for a line that is drawn.
+        char note[96] = "";
+        if (progress.due()) {
+          std::snprintf(note, sizeof note, "epoch %d/%d  loss %.3f  acc %.1f%%", r.epoch + 1,
+                        args.epochs, r.stats.train_loss.item<double>(),
+                        r.stats.train_accuracy.item<double>());
+        }
         progress.set(static_cast<std::int64_t>(r.epoch) * r.steps_per_epoch + r.step + 1, note);
       },
       [&](const SearchEpochReport& r) {

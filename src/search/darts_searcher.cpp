@@ -47,7 +47,7 @@ class DartsSearcher : public DifferentiableSearcher {
         *supernet_, train, valid, weights_lr(), config_.weights.momentum, momentum_buffers(),
         config_.effective_weight_decay(), config_.darts2.hvp_r, &at_unrolled));
     stats.arch_step = true;
-    stats.valid_loss = at_unrolled.loss.item<double>();
+    stats.valid_loss = at_unrolled.loss.detach();
     stats.valid_accuracy = at_unrolled.accuracy;
   }
 

@@ -144,7 +144,7 @@ void DifferentiableSearcher::arch_step(const Batch& /*train*/, const Batch& vali
   apply_arch_gradients(torch::autograd::grad({result.loss}, supernet_->arch_parameters(), {},
                                              c10::nullopt, false, /*allow_unused=*/true));
   stats.arch_step = true;
-  stats.valid_loss = result.loss.item<double>();
+  stats.valid_loss = result.loss.detach();
   stats.valid_accuracy = result.accuracy;
 }
 
@@ -170,7 +170,7 @@ void DifferentiableSearcher::weight_step(const Batch& train, SearchStepStats& st
   dist::world().average_gradients(weights);
   torch::nn::utils::clip_grad_norm_(weights, config_.weights.grad_clip);
   weights_optimiser_->step();
-  stats.train_loss = result.loss.item<double>();
+  stats.train_loss = result.loss.detach();
   stats.train_accuracy = result.accuracy;
 }
 

@@ -263,13 +263,24 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
     SearchEpochReport report;
     report.epoch = epoch;
     report.epochs = options.epochs;
+    // The epoch's sums stay on the device (train loss and accuracy over `steps`, valid loss and
+    // accuracy over the architecture steps); they are read back at the epoch's end only.
+    torch::Tensor sums = torch::zeros({4}, torch::TensorOptions(torch::kDouble).device(device));
     if (first_step > 0) {
-      report.train_loss = partial.train_loss;
-      report.train_accuracy = partial.train_accuracy;
-      report.valid_loss = partial.valid_loss;
-      report.valid_accuracy = partial.valid_accuracy;
+      sums = torch::tensor({partial.train_loss, partial.train_accuracy, partial.valid_loss,
+                            partial.valid_accuracy},
+                           torch::kDouble)
+                 .to(device);
       report.arch_steps = partial.arch_steps;
     }
+    const auto read_sums = [&] {
+      const torch::Tensor host = sums.cpu();
+      const double* v = host.data_ptr<double>();
+      report.train_loss = v[0];
+      report.train_accuracy = v[1];
+      report.valid_loss = v[2];
+      report.valid_accuracy = v[3];
+    };
     for (int s = first_step; s < steps; ++s) {
       Batch batches[2];
       for (int h = 0; h < 2; ++h) {
@@ -277,17 +288,19 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
         batches[h] = {halves[h].images(index), halves[h].labels(index)};
       }
       const SearchStepStats stats = searcher.step(batches[0], batches[1]);
-      report.train_loss += stats.train_loss / steps;
-      report.train_accuracy += stats.train_accuracy / steps;
+      const torch::Tensor train = torch::stack(
+          {stats.train_loss.to(torch::kDouble), stats.train_accuracy.to(torch::kDouble)});
+      sums.narrow(0, 0, 2).add_(train, 1.0 / steps);
       if (stats.arch_step) {
         ++report.arch_steps;
-        report.valid_loss += stats.valid_loss;
-        report.valid_accuracy += stats.valid_accuracy;
+        sums.narrow(0, 2, 2).add_(torch::stack(
+            {stats.valid_loss.to(torch::kDouble), stats.valid_accuracy.to(torch::kDouble)}));
       }
       if (on_step) on_step({epoch, s, steps, stats});
       // Ctrl-C / SIGTERM: every rank stops after the same step (the flag is reduced), and rank 0
       // saves the epoch so far; --resume continues at the next step.
       if (s + 1 < steps && stop_requested(group)) {
+        read_sums();
         if (writes && !options.checkpoint.empty()) {
           const PartialEpoch now{s + 1, report.train_loss, report.train_accuracy,
                                  report.valid_loss, report.valid_accuracy, report.arch_steps};
@@ -300,6 +313,7 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
         return result;
       }
     }
+    read_sums();
     if (report.arch_steps > 0) {
       report.valid_loss /= report.arch_steps;
       report.valid_accuracy /= report.arch_steps;

@@ -53,8 +53,7 @@ BatchLoss batch_loss(Supernet& net, const Batch& batch, const std::string& preci
   }
   BatchLoss out;
   out.loss = torch::nn::functional::cross_entropy(logits, batch.labels);
-  out.accuracy =
-      logits.detach().argmax(1).eq(batch.labels).to(torch::kDouble).mean().item<double>() * 100.0;
+  out.accuracy = logits.detach().argmax(1).eq(batch.labels).to(torch::kDouble).mean() * 100.0;
   return out;
 }
 

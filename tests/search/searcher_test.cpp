@@ -43,12 +43,12 @@ TEST(Searcher, EveryMethodRunsTwoStepsAndDerivesAValidGenotype) {
     for (int epoch = 0; epoch < 2; ++epoch) {
       searcher->new_epoch(epoch, 2);
       const SearchStepStats stats = searcher->step(batches[epoch].first, batches[epoch].second);
-      EXPECT_TRUE(std::isfinite(stats.train_loss)) << name;
-      EXPECT_GT(stats.train_loss, 0) << name;
+      EXPECT_TRUE(std::isfinite(stats.train_loss.item<double>())) << name;
+      EXPECT_GT(stats.train_loss.item<double>(), 0) << name;
       EXPECT_TRUE(stats.arch_step) << name;
-      EXPECT_TRUE(std::isfinite(stats.valid_loss)) << name;
-      EXPECT_GE(stats.valid_accuracy, 0) << name;
-      EXPECT_LE(stats.valid_accuracy, 100) << name;
+      EXPECT_TRUE(std::isfinite(stats.valid_loss.item<double>())) << name;
+      EXPECT_GE(stats.valid_accuracy.item<double>(), 0) << name;
+      EXPECT_LE(stats.valid_accuracy.item<double>(), 100) << name;
     }
     EXPECT_EQ(searcher->steps(), 2) << name;
     const std::string genotype = searcher->genotype();
@@ -79,9 +79,10 @@ TEST(Searcher, EveryMethodStepsInBf16WithFloat32Parameters) {
     auto bf16 = make_searcher(name, config);
     bf16->new_epoch(0, 2);
     const SearchStepStats b = bf16->step(batches[0].first, batches[0].second);
-    EXPECT_TRUE(std::isfinite(b.train_loss)) << name;
-    EXPECT_NE(a.train_loss, b.train_loss) << name;
-    EXPECT_NEAR(a.train_loss, b.train_loss, 0.05 * a.train_loss) << name;
+    const double fp32_loss = a.train_loss.item<double>(), bf16_loss = b.train_loss.item<double>();
+    EXPECT_TRUE(std::isfinite(bf16_loss)) << name;
+    EXPECT_NE(fp32_loss, bf16_loss) << name;
+    EXPECT_NEAR(fp32_loss, bf16_loss, 0.05 * fp32_loss) << name;
     for (const auto& p : bf16->alphas()) {
       EXPECT_EQ(p.scalar_type(), torch::kFloat) << name;
       if (p.grad().defined()) EXPECT_EQ(p.grad().scalar_type(), torch::kFloat) << name;
@@ -104,7 +105,7 @@ TEST(Searcher, EveryMethodRunsOnTheDartsSpace) {
     for (int epoch = 0; epoch < 2; ++epoch) {
       searcher->new_epoch(epoch, 2);
       const SearchStepStats stats = searcher->step(batches[epoch].first, batches[epoch].second);
-      EXPECT_TRUE(std::isfinite(stats.train_loss)) << name;
+      EXPECT_TRUE(std::isfinite(stats.train_loss.item<double>())) << name;
     }
     EXPECT_EQ(searcher->cell_types(), (std::vector<std::string>{"normal", "reduce"})) << name;
     ASSERT_EQ(searcher->alphas().size(), 2u) << name;

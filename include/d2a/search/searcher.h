@@ -21,13 +21,15 @@ struct Batch {
   torch::Tensor labels;  // [B] int64 in [0, num_classes)
 };
 
+// A step's figures as scalars (0-dim tensors) on the searcher's device, so that a step never
+// waits for the device; .item<double>() reads one back, which on a GPU waits for the step.
 struct SearchStepStats {
-  double train_loss = 0;      // the weight step's batch: mean cross-entropy
-  double train_accuracy = 0;  // percent
-  // false while the architecture is frozen (warm-up): the valid fields are then 0.
+  torch::Tensor train_loss;      // the weight step's batch: mean cross-entropy
+  torch::Tensor train_accuracy;  // percent
+  // false while the architecture is frozen (warm-up): the valid fields are then undefined.
   bool arch_step = false;
-  double valid_loss = 0;  // the architecture step's batch
-  double valid_accuracy = 0;
+  torch::Tensor valid_loss;  // the architecture step's batch
+  torch::Tensor valid_accuracy;
 };
 
 class Searcher {
@@ -78,11 +80,11 @@ std::unique_ptr<Searcher> make_searcher(std::string_view name, const SearcherCon
 std::vector<std::string> searcher_names();
 
 // Mean cross-entropy of the supernet on `batch` (a graph for backward) and the batch accuracy
-// in percent. The forward pass runs in `precision` ("fp32" or "bf16", train/precision.h), the
-// loss in float32.
+// in percent (a 0-dim float64 tensor on the batch's device). The forward pass runs in
+// `precision` ("fp32" or "bf16", train/precision.h), the loss in float32.
 struct BatchLoss {
   torch::Tensor loss;
-  double accuracy = 0;
+  torch::Tensor accuracy;
 };
 BatchLoss batch_loss(Supernet& net, const Batch& batch, const std::string& precision = "fp32");
 
