@@ -1,6 +1,5 @@
 #include "d2a/meta/meta_trainer.h"
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -10,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "d2a/data/task_sampler.h"
@@ -18,6 +18,7 @@
 #include "d2a/meta/cell_batch.h"
 #include "d2a/meta/model_dir.h"
 #include "d2a/meta/rank_correlation.h"
+#include "d2a/nn/grad_clip.h"
 #include "fnv1a.h"
 
 namespace d2a {
@@ -317,7 +318,8 @@ double MetaTrainer::generator_step(const std::vector<int>& pairs, std::mt19937_6
     generator_optimizer_->zero_grad();
     total.backward();
     group.average_gradients(generator_->parameters());
-    if (options_.gradient_clip > 0) torch::nn::utils::clip_grad_norm_(generator_->parameters(), options_.gradient_clip);
+    if (options_.gradient_clip > 0)
+      clip_grad_norm(generator_->parameters(), options_.gradient_clip);
     generator_optimizer_->step();
   }
   return mean_over_ranks(total, world);
@@ -400,7 +402,8 @@ MetaEpochReport MetaTrainer::train_epoch() {
     predictor_optimizer_->zero_grad();
     loss.backward();
     group.average_gradients(predictor_params);
-    if (options_.gradient_clip > 0) torch::nn::utils::clip_grad_norm_(predictor_->parameters(), options_.gradient_clip);
+    if (options_.gradient_clip > 0)
+      clip_grad_norm(predictor_->parameters(), options_.gradient_clip);
     predictor_optimizer_->step();
   }
   report.predictor_loss = loss_sum / std::max(steps, 1);

@@ -10,10 +10,11 @@
 #include <tuple>
 #include <utility>
 
+#include "../torch_compat.h"
 #include "d2a/dist/process_group.h"
 #include "d2a/error.h"
+#include "d2a/nn/grad_clip.h"
 #include "d2a/train/layout.h"
-#include "../torch_compat.h"
 
 namespace d2a::detail {
 namespace {
@@ -168,7 +169,7 @@ void DifferentiableSearcher::weight_step(const Batch& train, SearchStepStats& st
   for (std::size_t i = 0; i < weights.size(); ++i) weights[i].mutable_grad() = grads[i];
   // Ops without a gradient (GDAS) are the same on every rank: the ranks draw the same samples.
   dist::world().average_gradients(weights);
-  torch::nn::utils::clip_grad_norm_(weights, config_.weights.grad_clip);
+  clip_grad_norm(weights, config_.weights.grad_clip);
   weights_optimiser_->step();
   stats.train_loss = result.loss.detach();
   stats.train_accuracy = result.accuracy;

@@ -12,6 +12,7 @@
 #include "d2a/data/tensor.h"
 #include "d2a/dist/process_group.h"
 #include "d2a/error.h"
+#include "d2a/nn/grad_clip.h"
 #include "d2a/train/augment.h"
 #include "d2a/train/flat_sgd.h"
 #include "d2a/train/layout.h"
@@ -207,7 +208,7 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
       const double weight = static_cast<double>(share * world_size) / static_cast<double>(len);
       (world_size > 1 ? loss * weight : loss).backward();
       optimizer.average_gradients();
-      if (recipe.grad_clip > 0) torch::nn::utils::clip_grad_norm_(parameters, recipe.grad_clip);
+      if (recipe.grad_clip > 0) clip_grad_norm(parameters, recipe.grad_clip);
       optimizer.step(lr);
       const torch::Tensor batch_loss = loss.detach();
       loss_sum += batch_loss * static_cast<double>(share);
