@@ -29,8 +29,8 @@ struct LatencyOptions {
 // freezing, ONNX Runtime, TFLite and TensorRT run it; random inputs of macro.image_size), after
 // the warm-up, in the layout d2a runs on that device (train/layout.h: channels-last on CPU, as
 // PyTorch's CPU inference guides advise; NCHW elsewhere), for each batch size in `batches` on
-// one network built once: entry i is
-// `batches[i]`'s median. Throws d2a::Error (bad input) for no batch, a batch or repeat count < 1.
+// one network built once: entry i is `batches[i]`'s median. Throws d2a::Error (bad input) for
+// no batch, a batch or repeat count < 1.
 // Each batch gets options.warmup untimed forwards, then the first batch options.repeats timed
 // ones and each later (larger, slower and steadier) batch min(options.repeats, 3).
 std::vector<double> measure_latencies_ms(const Nb201Cell& cell, const Nb201MacroConfig& macro,
