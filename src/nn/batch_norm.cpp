@@ -92,6 +92,12 @@ torch::Tensor batch_norm(const torch::nn::BatchNorm2d& bn, const torch::Tensor& 
                                       o.momentum().value_or(0.1), o.eps(), reducer);
 }
 
+torch::Tensor FoldedConv::forward(const torch::Tensor& x, bool training, std::int64_t stride,
+                                  std::int64_t padding) const {
+  if (training) throw std::logic_error("a BN folded into its convolution is for inference only");
+  return torch::conv2d(x, weight, bias, stride, padding);
+}
+
 FoldedConv fold_batch_norm(const torch::nn::Conv2d& conv, const torch::nn::BatchNorm2d& bn) {
   if (!bn->running_var.defined() || conv->options.bias()) {
     throw std::logic_error(

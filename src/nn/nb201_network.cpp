@@ -84,13 +84,8 @@ torch::Tensor Nb201NetworkImpl::forward(const torch::Tensor& images) {
     throw bad_input("NAS-Bench-201 network expects images [B, " + std::to_string(m.input_channels) +
                     ", H >= 8, W >= 8], got " + c10::str(images.sizes()));
   }
-  torch::Tensor x;
-  if (folded_stem_.weight.defined()) {
-    if (is_training()) throw std::logic_error("Nb201Network: folded BNs are for inference only");
-    x = torch::conv2d(images, folded_stem_.weight, folded_stem_.bias, 1, 1);
-  } else {
-    x = batch_norm(stem_bn, stem_conv(images));
-  }
+  torch::Tensor x = folded_stem_.defined() ? folded_stem_.forward(images, is_training(), 1, 1)
+                                           : batch_norm(stem_bn, stem_conv(images));
   for (auto& layer : body) x = layer.forward(x);
   x = torch::relu(batch_norm(last_bn, x));
   x = x.mean({2, 3});  // global average pool: [B, 4C, h, w] -> [B, 4C]

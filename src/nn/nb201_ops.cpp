@@ -24,10 +24,9 @@ void ReluConvBnImpl::reset() {
 }
 
 torch::Tensor ReluConvBnImpl::forward(const torch::Tensor& x) {
-  if (!folded_.weight.defined()) return batch_norm(bn, conv(torch::relu(x)));
-  if (is_training()) throw std::logic_error("ReluConvBn: a folded BN is for inference only");
-  const std::int64_t k = options.kernel_size();
-  return torch::conv2d(torch::relu(x), folded_.weight, folded_.bias, options.stride(), k / 2);
+  if (!folded_.defined()) return batch_norm(bn, conv(torch::relu(x)));
+  return folded_.forward(torch::relu(x), is_training(), options.stride(),
+                         options.kernel_size() / 2);
 }
 
 void ReluConvBnImpl::fold_batch_norm() {

@@ -28,6 +28,12 @@ torch::Tensor batch_norm(const torch::nn::BatchNorm2d& bn, const torch::Tensor& 
 struct FoldedConv {
   torch::Tensor weight;  // [out, in, k, k]: conv's weight scaled per output channel
   torch::Tensor bias;    // [out]
+
+  bool defined() const { return weight.defined(); }
+  // conv2d(x) with the folded weight and bias (conv's stride and padding given): the fold holds
+  // the running statistics, so it throws std::logic_error for a module in training mode.
+  torch::Tensor forward(const torch::Tensor& x, bool training, std::int64_t stride,
+                        std::int64_t padding) const;
 };
 FoldedConv fold_batch_norm(const torch::nn::Conv2d& conv, const torch::nn::BatchNorm2d& bn);
 
