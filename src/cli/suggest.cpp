@@ -463,7 +463,8 @@ void add_suggest_command(CLI::App& app, Action& action) {
                       "Device the cell will run on: latencies (and energies) from HW-NAS-Bench, or "
                       "measured on this machine (cpu, cuda: the network as deployed, in inference "
                       "mode with each BN folded into its convolution, the median of 5 forwards at "
-                      "batch 1 and 3 at --latency-batch, --threads threads); one of:" +
+                      "batch 1 and 3 at --latency-batch, --threads threads, stopping early once "
+                      "that median is known within --latency-tolerance); one of:" +
                           targets);
   command->add_option("--latency-table", args->target.latency_table,
                       "HW-NAS-Bench latency table (default: $D2A_LATENCY_TABLE, else "
@@ -486,6 +487,13 @@ void add_suggest_command(CLI::App& app, Action& action) {
                       "--target cpu/cuda: how many of the best-ranked cells are timed (the others "
                       "have no latency)")
       ->check(CLI::Range(1, 6466))
+      ->capture_default_str();
+  command
+      ->add_option("--latency-tolerance", args->target.latency_tolerance,
+                   "--target cpu/cuda: stop timing a cell once the median of all its planned "
+                   "forwards is known within this fraction (the forwards still to come could "
+                   "move it no further); 0 times every forward")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   command->add_option("--latency-cache", args->target.latency_cache,
                       "--target cpu/cuda: the file of this machine's measurements (default "

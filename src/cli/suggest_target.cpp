@@ -60,7 +60,7 @@ nlohmann::json apply_target(const TargetArgs& a, SuggestResult& result,
                                                                : a.latency_cache;
       LatencyCache cache(cache_path, latency_machine_key(where));
       const auto start = std::chrono::steady_clock::now();
-      int measured = 0, cached = 0;
+      int measured = 0, cached = 0, forwards = 0;
       const std::size_t top = std::min<std::size_t>(a.measure_top, ranked.size());
       std::vector<int> batches = {1};
       if (a.latency_batch > 1) batches.push_back(a.latency_batch);
@@ -76,16 +76,18 @@ nlohmann::json apply_target(const TargetArgs& a, SuggestResult& result,
         if (!missing.empty()) {
           LatencyOptions options;
           options.device = where;
+          options.tolerance = a.latency_tolerance;
           // Only the first network warms up: the kernel caches are process-wide and every
           // candidate has the same shapes. Measured (30 candidates, batch 1 and 16): warming
           // every network up instead changed the medians' sums by less than their run-to-run
           // noise and cost 0.9 s.
           if (measured > 0) options.warmup = 0;
-          const std::vector<double> fresh =
+          const std::vector<LatencyMeasurement> fresh =
               measure_latencies_ms(ranked[i].cell, network, missing, options);
           for (std::size_t m = 0, b = 0; b < batches.size(); ++b) {
             if (ms[b] >= 0) continue;
-            ms[b] = fresh[m++];
+            forwards += fresh[m].forwards;
+            ms[b] = fresh[m++].median_ms;
             cache.put(LatencyCache::entry_key(ranked[i].cell, network, batches[b]), ms[b]);
             ++measured;
           }
@@ -94,14 +96,18 @@ nlohmann::json apply_target(const TargetArgs& a, SuggestResult& result,
         if (batches.size() > 1) ranked[i].latency_batch_ms = ms[1];
       }
       cache.save();
-      summary["measured"] = {{"cells", top},
-                             {"timed", measured},
-                             {"from_cache", cached},
-                             {"batch", a.latency_batch},
-                             {"threads", torch::get_num_threads()},
-                             {"cache", cache_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(cache_path)},
-                             {"machine", latency_machine_key(where)},
-                             {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}};
+      summary["measured"] = {
+          {"cells", top},
+          {"timed", measured},
+          {"forwards", forwards},
+          {"tolerance", a.latency_tolerance},
+          {"from_cache", cached},
+          {"batch", a.latency_batch},
+          {"threads", torch::get_num_threads()},
+          {"cache", cache_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(cache_path)},
+          {"machine", latency_machine_key(where)},
+          {"seconds",
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}};
     } else {
       const std::string path = a.latency_table.empty() ? default_latency_table() : a.latency_table;
       if (!std::filesystem::exists(path)) {

@@ -19,6 +19,7 @@ struct TargetArgs {
   bool pareto = false;
   int latency_batch = 1;       // measured targets: also time a batch of this size
   int measure_top = 30;        // measured targets: how many of the best cells are timed
+  double latency_tolerance = 0.05;  // measured targets: LatencyOptions::tolerance
   std::string latency_cache;   // "" = the default file, "none" = no cache
   bool bounded() const;
 };

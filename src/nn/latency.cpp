@@ -34,9 +34,33 @@ std::string cpu_model_name() {
 
 }  // namespace
 
-std::vector<double> measure_latencies_ms(const Nb201Cell& cell, const Nb201MacroConfig& macro,
-                                         const std::vector<int>& batches,
-                                         const LatencyOptions& options) {
+double early_median(int planned, double tolerance, const std::function<double()>& next,
+                    int* drawn) {
+  if (planned < 1 || !(tolerance >= 0)) {
+    throw bad_input("early_median: needs planned >= 1 and tolerance >= 0");
+  }
+  // 0-based indices into the sorted draws of the two order statistics whose mean is the median.
+  const int low = (planned + 1) / 2 - 1, high = planned / 2;
+  std::vector<double> values;
+  double lower = 0, upper = 0;
+  for (int m = 1; m <= planned; ++m) {
+    values.push_back(next());
+    const int missing = planned - m;
+    if (low - missing < 0 || high >= m) continue;  // an end of the interval is still unbounded
+    std::vector<double> sorted = values;
+    std::sort(sorted.begin(), sorted.end());
+    lower = sorted[static_cast<std::size_t>(low - missing)];
+    upper = sorted[static_cast<std::size_t>(high)];
+    if (missing == 0 || upper - lower <= tolerance * lower) break;
+  }
+  if (drawn != nullptr) *drawn = static_cast<int>(values.size());
+  return 0.5 * (lower + upper);
+}
+
+std::vector<LatencyMeasurement> measure_latencies_ms(const Nb201Cell& cell,
+                                                     const Nb201MacroConfig& macro,
+                                                     const std::vector<int>& batches,
+                                                     const LatencyOptions& options) {
   if (batches.empty() || options.repeats < 1 || options.warmup < 0 ||
       *std::min_element(batches.begin(), batches.end()) < 1) {
     throw bad_input("latency: batch and repeats must be >= 1, warm-up >= 0");
@@ -48,7 +72,7 @@ std::vector<double> measure_latencies_ms(const Nb201Cell& cell, const Nb201Macro
   net->fold_batch_norms();
   c10::InferenceMode inference;  // no autograd or version-counter bookkeeping per op
   const bool cuda = options.device.is_cuda();
-  std::vector<double> medians;
+  std::vector<LatencyMeasurement> medians;
   for (std::size_t b = 0; b < batches.size(); ++b) {
     const torch::Tensor input = to_training_layout(
         torch::randn({batches[b], macro.input_channels, macro.image_size, macro.image_size},
@@ -56,19 +80,19 @@ std::vector<double> measure_latencies_ms(const Nb201Cell& cell, const Nb201Macro
         options.device);
     const int repeats = b == 0 ? options.repeats : std::min(options.repeats, 3);
     for (int i = 0; i < options.warmup; ++i) net->forward(input);
-    std::vector<double> times;
-    for (int i = 0; i < repeats; ++i) {
-      if (cuda) torch::cuda::synchronize();
-      const auto start = std::chrono::steady_clock::now();
-      const torch::Tensor out = net->forward(input);
-      if (cuda) torch::cuda::synchronize();
-      times.push_back(
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-              .count());
-    }
-    std::sort(times.begin(), times.end());
-    const std::size_t n = times.size();
-    medians.push_back(n % 2 == 1 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]));
+    LatencyMeasurement m;
+    m.median_ms = early_median(
+        repeats, options.tolerance,
+        [&] {
+          if (cuda) torch::cuda::synchronize();
+          const auto start = std::chrono::steady_clock::now();
+          const torch::Tensor out = net->forward(input);
+          if (cuda) torch::cuda::synchronize();
+          return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
+        },
+        &m.forwards);
+    medians.push_back(m);
   }
   return medians;
 }

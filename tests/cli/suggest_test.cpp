@@ -257,6 +257,10 @@ TEST_F(SuggestCommand, TargetCpuTimesTheBestCellsOnceAndCachesThem) {
   const nlohmann::json first = run_json(args, "suggest_cpu_first");
   ASSERT_TRUE(fs::exists(cache));
   EXPECT_EQ(first["target"]["measured"]["timed"], 6);  // 3 cells x (batch 1, batch 4)
+  // Up to 5 forwards at batch 1 and 3 at batch 4 per cell, at least 3 and 2 (early_median).
+  const int forwards = first["target"]["measured"]["forwards"].get<int>();
+  EXPECT_GE(forwards, 3 * (3 + 2));
+  EXPECT_LE(forwards, 3 * (5 + 3));
   const auto& s = first["suggestions"];
   for (int i = 0; i < 3; ++i) {
     EXPECT_GT(s[i]["latency_ms"].get<double>(), 0.0);
@@ -267,6 +271,11 @@ TEST_F(SuggestCommand, TargetCpuTimesTheBestCellsOnceAndCachesThem) {
   EXPECT_EQ(second["target"]["measured"]["timed"], 0);
   EXPECT_EQ(second["target"]["measured"]["from_cache"], 6);
   EXPECT_EQ(second["suggestions"][0]["latency_ms"], s[0]["latency_ms"]);
+  std::vector<std::string> every = args;
+  every.back() = "none";  // no cache, and every planned forward timed
+  every.insert(every.end(), {"--latency-tolerance", "0"});
+  const nlohmann::json third = run_json(every, "suggest_cpu_every_forward");
+  EXPECT_EQ(third["target"]["measured"]["forwards"], 3 * (5 + 3));
 }
 
 TEST_F(SuggestCommand, RefusesBadInputWithOneLine) {

@@ -6,6 +6,7 @@
 // version; ENTRY_KEY the cell, the network's size and the batch.
 #include <torch/torch.h>
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -20,22 +21,45 @@ struct LatencyOptions {
   // Untimed forwards first, for a cold process (thread pool, oneDNN's and cuDNN's kernel caches,
   // which are process-wide and keyed by shape): a later network of the same shapes needs none.
   int warmup = 2;
-  int repeats = 5;   // timed forwards; the median is reported
+  int repeats = 5;  // timed forwards at most; the median is reported
+  // Timing stops early once the median of all `repeats` is known to within this fraction
+  // (early_median below: its answer is then within half of it); 0 always times every repeat.
+  // 5 % keeps that error (<= 2.5 %) under how far a cell's median itself moves from one run to
+  // the next on the 2-core machine (5-10 % idle, tools/bench/suggest_latency.sh) and saves
+  // about a quarter of the timed forwards there.
+  double tolerance = 0.05;
   torch::Device device = torch::kCPU;
 };
 
-// Median wall time (ms) of one forward pass of the network around `cell` as it is deployed
+// The median of `planned` values drawn one by one from `next`, drawing no more than it takes:
+// after m draws with u = planned - m still to come, the median of all `planned` lies between
+// the sorted draws v[(planned+1)/2 - u] and v[planned/2 + 1] (1-based; the u missing values can
+// move it only that far), so it stops as soon as that interval is narrower than `tolerance`
+// times its lower end, and returns the interval's middle: within tolerance / 2 of the full
+// median, and exactly the median when every value was drawn. `drawn` (if not null) receives the
+// number of draws. Throws d2a::Error (bad input) for planned < 1 or a negative tolerance.
+double early_median(int planned, double tolerance, const std::function<double()>& next,
+                    int* drawn = nullptr);
+
+struct LatencyMeasurement {
+  double median_ms = 0;
+  int forwards = 0;  // timed forwards it took (early_median)
+};
+
+// The median wall time (ms) of one forward pass of the network around `cell` as it is deployed
 // (eval mode, inference mode, every BN that follows a convolution folded into it, as TorchScript
 // freezing, ONNX Runtime, TFLite and TensorRT run it; random inputs of macro.image_size), after
 // the warm-up, in the layout d2a runs on that device (train/layout.h: channels-last on CPU, as
 // PyTorch's CPU inference guides advise; NCHW elsewhere), for each batch size in `batches` on
-// one network built once: entry i is `batches[i]`'s median. Throws d2a::Error (bad input) for
-// no batch, a batch or repeat count < 1.
-// Each batch gets options.warmup untimed forwards, then the first batch options.repeats timed
-// ones and each later (larger, slower and steadier) batch min(options.repeats, 3).
-std::vector<double> measure_latencies_ms(const Nb201Cell& cell, const Nb201MacroConfig& macro,
-                                         const std::vector<int>& batches,
-                                         const LatencyOptions& options);
+// one network built once: entry i is `batches[i]`'s. Throws d2a::Error (bad input) for no
+// batch, a batch or repeat count < 1.
+// Each batch gets options.warmup untimed forwards, then the early_median of options.repeats
+// timed ones for the first batch and of min(options.repeats, 3) for each later (larger, slower
+// and steadier) batch, with options.tolerance.
+std::vector<LatencyMeasurement> measure_latencies_ms(const Nb201Cell& cell,
+                                                     const Nb201MacroConfig& macro,
+                                                     const std::vector<int>& batches,
+                                                     const LatencyOptions& options);
 
 // "cpu:<model name> x<threads>:torch <version>:<layout>" or
 // "cuda:<index>:torch <version>:<layout>".
