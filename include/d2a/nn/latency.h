@@ -25,8 +25,8 @@ struct LatencyOptions {
   // Timing stops early once the median of all `repeats` is known to within this fraction
   // (early_median below: its answer is then within half of it); 0 always times every repeat.
   // 5 % keeps that error (<= 2.5 %) under how far a cell's median itself moves from one run to
-  // the next on the 2-core machine (5-10 % idle, tools/bench/suggest_latency.sh) and saves
-  // about a quarter of the timed forwards there.
+  // the next on the 2-core machine (4-34 %, 4-6 % at the quietest: tools/bench/suggest_latency.sh)
+  // and saves about a quarter of the timed forwards there.
   double tolerance = 0.05;
   torch::Device device = torch::kCPU;
 };
