@@ -15,10 +15,11 @@
 # --dry-run does it on this CPU machine at tiny sizes (the system's LibTorch 1.13, CPU) so the
 # kit cannot rot between GPU sessions; CI runs `--dry-run --stages build,bench` (ctest
 # gpu_kit_dry_run): the kit unpacked, d2a, the benchmark and the kit's GoogleTest configured and
-# built from it (at -O0: 442 s instead of 614 at -O3 on 2 cores), every benchmark run. The unit tests are not built there a second time (ctest's
-# d2a_tests runs them against the same LibTorch). --sanitize (dry run only) builds everything
-# under ASan + UBSan (-DD2A_SANITIZE_ALL=ON) and, with the test stage, runs the whole unit-test
-# suite sanitized, LibTorch code included: a by-hand check (~20-40 min on 2 cores).
+# built from it (at -O0: 442 s instead of 614 at -O3 on 2 cores), every benchmark run. The unit
+# tests are not built there a second time (ctest's d2a_tests runs them against the same
+# LibTorch). --sanitize (dry run only) builds everything under ASan + UBSan
+# (-DD2A_SANITIZE_ALL=ON) in build/gpu-dry-sanitize and, with the test stage, runs the whole
+# unit-test suite sanitized, LibTorch code included: a by-hand check (40 min on 2 cores).
 # Every stage's outcome is recorded; the script exits 1 if any stage failed.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -121,7 +122,7 @@ find_torch() {
     if ((sanitize)); then
       extra=(-DD2A_SANITIZE_ALL=ON)
     else
-      # Nothing here is timed for real: unoptimized code compiles in ~60 % of the time.
+      # Nothing here is timed for real, and unoptimized code builds in ~70 % of the time.
       extra=(-DD2A_SANITIZE_ALL=OFF "-DCMAKE_CXX_FLAGS_RELEASE=-O0 -DNDEBUG")
     fi
   else
