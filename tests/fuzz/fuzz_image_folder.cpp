@@ -10,7 +10,7 @@ namespace {
 // A valid 2x2 grey PNG (68 bytes, made with zlib), the second class's image.
 const std::string& folder() {
   static const std::string root = [] {
-    const std::string r = "/tmp/d2a-fuzz-images-" + std::to_string(getpid());
+    const std::string r = d2a::fuzz::scratch_path("-images");
     std::filesystem::create_directories(r + "/a");
     std::filesystem::create_directories(r + "/b");
     static const unsigned char png[] = {

@@ -9,8 +9,7 @@
 #include "fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("d2a-fuzz-model-" + std::to_string(getpid()));
+  static const std::filesystem::path dir = d2a::fuzz::scratch_path("-model");
   static const char* kinds[] = {"generator", "predictor", "feature-extractor"};
   if (size == 0) return 0;
   std::filesystem::create_directories(dir);

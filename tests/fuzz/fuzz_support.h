@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -13,10 +14,17 @@
 
 namespace d2a::fuzz {
 
+// A path of this process's own in the system temp dir ($TMPDIR: tools/fuzz/run.sh gives every
+// run a folder of its own and removes it afterwards).
+inline std::string scratch_path(const std::string& suffix) {
+  return (std::filesystem::temp_directory_path() /
+          ("d2a-fuzz-" + std::to_string(getpid()) + suffix))
+      .string();
+}
+
 // A file of its own per process, rewritten for every input.
 inline std::string write_input(const std::uint8_t* data, std::size_t size, const std::string& suffix) {
-  static const std::string path =
-      "/tmp/d2a-fuzz-" + std::to_string(getpid()) + suffix;
+  static const std::string path = scratch_path(suffix);
   std::ofstream(path, std::ios::binary | std::ios::trunc)
       .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   return path;

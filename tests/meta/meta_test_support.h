@@ -35,11 +35,25 @@ inline std::vector<Nb201Cell> random_cells(int count, unsigned seed) {
   return cells;
 }
 
-// A fresh empty folder under the system temp dir, per process (the torch test objects are
-// compiled without the build-tree paths that test_support.h's scratch_dir needs).
+// This test program's folder under the system temp dir ($TMPDIR), removed when the program
+// exits (by the process that made it: a forked child that calls exit() leaves it alone).
+inline const std::filesystem::path& meta_scratch_root() {
+  static const struct Root {
+    pid_t owner = ::getpid();
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("d2a_meta_tests_" + std::to_string(owner));
+    ~Root() {
+      std::error_code ignored;
+      if (::getpid() == owner) std::filesystem::remove_all(path, ignored);
+    }
+  } root;
+  return root.path;
+}
+
+// A fresh empty folder in meta_scratch_root() (the torch test objects are compiled without the
+// build-tree paths that test_support.h's scratch_dir needs).
 inline std::filesystem::path meta_scratch_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("d2a_meta_tests_" + std::to_string(::getpid())) / name;
+  const auto dir = meta_scratch_root() / name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

@@ -61,6 +61,9 @@ open(sys.argv[1], "wb").write(data)
 PY
 fi
 
+# The targets write their inputs to files in $TMPDIR: a folder of this run's, removed at the end.
+scratch="$(mktemp -d "${TMPDIR:-/tmp}/d2a-fuzz.XXXXXX")"
+trap 'rm -rf "$scratch"' EXIT
 status=0
 total=0
 for t in "${targets[@]}"; do
@@ -81,7 +84,7 @@ for t in "${targets[@]}"; do
     # as d2a does). Many smaller ones can still take ~2 GB for a moment before LibTorch refuses.
     asan=allocator_may_return_null=1:max_allocation_size_mb=1024
   fi
-  if D2A_PROBE_SECONDS=3 ASAN_OPTIONS="$asan" LSAN_OPTIONS=suppressions="$supp" "$build/$t" "$corpus/$t" "$root/tests/fuzz/regressions" \
+  if TMPDIR="$scratch" D2A_PROBE_SECONDS=3 ASAN_OPTIONS="$asan" LSAN_OPTIONS=suppressions="$supp" "$build/$t" "$corpus/$t" "$root/tests/fuzz/regressions" \
        -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=0 \
        -malloc_limit_mb=1000000000 -artifact_prefix="$build/findings/$t-" > "$log" 2>&1; then
     result="no finding"

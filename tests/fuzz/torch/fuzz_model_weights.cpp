@@ -41,8 +41,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("d2a-fuzz-weights-" + std::to_string(getpid()));
+  static const std::filesystem::path dir = d2a::fuzz::scratch_path("-weights");
   std::filesystem::create_directories(dir);
   std::ofstream(dir / d2a::kModelWeightsFile, std::ios::binary | std::ios::trunc)
       .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
