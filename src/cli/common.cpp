@@ -11,7 +11,9 @@ void add_common_options(CLI::App* command, CommonOptions& options) {
   command->add_option("--device", options.device, "Where tensors live: cpu, cuda or auto")
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
       ->capture_default_str();
-  command->add_option("--threads", options.threads, "CPU threads for LibTorch (0 = all cores)")
+  command
+      ->add_option("--threads", options.threads,
+                   "CPU threads for LibTorch and for decoding image folders (0 = all cores)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
 }

@@ -56,12 +56,6 @@ void add_features_train(CLI::App* features, Action& action) {
   set_action(command, action, [o](const CommonOptions& options, const std::string&) {
     const OutputLock lock(o->out, true, invocation());  // one writer per extractor folder
     const auto start = std::chrono::steady_clock::now();
-    DataOptions data_options;
-    data_options.split = "train";
-    data_options.max_per_class = static_cast<std::size_t>(o->per_class);
-    std::vector<ImageSet> sources;
-    for (const auto& spec : o->data) sources.push_back(open_image_set(spec, data_options));
-
     FeatureTrainOptions train;
     train.epochs = o->epochs;
     train.batch_size = o->batch_size;
@@ -69,6 +63,14 @@ void add_features_train(CLI::App* features, Action& action) {
     train.input.grey = !o->colour;
     train.cnn.feature_dim(o->dim);
     train.seed = options.seed;
+
+    DataOptions data_options;
+    data_options.split = "train";
+    data_options.max_per_class = static_cast<std::size_t>(o->per_class);
+    data_options.max_side = train.input.image_size;  // the CNN's input side
+    data_options.threads = options.threads;
+    std::vector<ImageSet> sources;
+    for (const auto& spec : o->data) sources.push_back(open_image_set(spec, data_options));
     const FeatureTrainResult r =
         train_feature_extractor(sources, train, [&](const FeatureTrainEpoch& e) {
           if (options.json) return;

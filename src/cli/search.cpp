@@ -57,15 +57,25 @@ struct SearchArgs {
   DistributedOptions distributed;
 };
 
+std::string model_dir(const SearchArgs& args) {
+  return args.model.empty() ? default_meta_model_dir() : args.model;
+}
+
+// The meta-model for --init-from-suggest (none without it, or when resuming a search that has
+// already started from it).
+std::optional<MetaModel> warm_start_model(const SearchArgs& args, bool resuming) {
+  if (!args.init_from_suggest || resuming) return std::nullopt;
+  const std::string dir = model_dir(args);
+  if (!fs::is_directory(dir)) throw bad_input(dir + ": no meta-model directory (--model)");
+  return load_meta_model(dir);
+}
+
 // Warm start on NAS-Bench-201: the meta-model's top cells for these images set the initial
 // alphas to log(1 + count of op o on edge e among them). Initialising rather than restricting
 // keeps every op reachable: the suggestion is a prior the search may overturn on the user's data,
 // and the small init scale (at most log(1 + top)) is soon outweighed by the gradients.
-nlohmann::json warm_start(Searcher& searcher, const SearchArgs& args, const ImageSet& images,
-                          std::uint64_t seed) {
-  const std::string dir = args.model.empty() ? default_meta_model_dir() : args.model;
-  if (!fs::is_directory(dir)) throw bad_input(dir + ": no meta-model directory (--model)");
-  const MetaModel model = load_meta_model(dir);
+nlohmann::json warm_start(Searcher& searcher, const SearchArgs& args, const MetaModel& model,
+                          const ImageSet& images, std::uint64_t seed) {
   SuggestOptions options;
   options.seed = seed;
   options.cost_network.num_classes = static_cast<int>(images.num_classes());
@@ -87,7 +97,8 @@ nlohmann::json warm_start(Searcher& searcher, const SearchArgs& args, const Imag
   torch::NoGradGuard no_grad;
   torch::Tensor alphas = searcher.alphas().at(0);
   alphas.copy_(torch::log1p(init).to(alphas.device()));
-  return {{"model", dir}, {"cells", cells}, {"use", "initial alphas = log(1 + op counts)"}};
+  return {
+      {"model", model_dir(args)}, {"cells", cells}, {"use", "initial alphas = log(1 + op counts)"}};
 }
 
 // gnuplot renders the history CSV: one panel per edge, one line per op. Returns the PNG path,
@@ -172,9 +183,18 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
     throw bad_input(args.bench + ": no such benchmark table");
   }
 
+  const std::string out = args.out.empty() ? "search-" + args.method + "-" + args.space : args.out;
+  const std::string checkpoint = (fs::path(out) / "checkpoint.pt").string();
+  const std::optional<MetaModel> warm_model =
+      warm_start_model(args, args.resume && fs::exists(checkpoint));
+
   DataOptions data_options;
   data_options.split = args.split;
   data_options.max_per_class = static_cast<std::size_t>(args.per_class);
+  // The supernet's input side, and the meta-model's extractor's when it reads them too.
+  data_options.max_side =
+      std::max(args.image_size, warm_model ? warm_model->extractor.image_size() : 0);
+  data_options.threads = common.threads;
   const ImageSet images = open_image_set(args.data, data_options);
   if (images.num_classes() < 2) {
     throw bad_input(args.data + ": a search needs at least 2 classes, found " +
@@ -191,19 +211,15 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
   const dist::ProcessGroup& group = dist::world();
   const bool root = group.is_root();
   std::unique_ptr<Searcher> searcher = make_searcher(args.method, config, device);
-  const std::string out = args.out.empty() ? "search-" + args.method + "-" + args.space : args.out;
   fs::create_directories(out);
   std::optional<OutputLock> lock;  // one writer per search folder: rank 0, the one that writes
   if (root) lock.emplace(out, true, invocation());
-  const std::string checkpoint = (fs::path(out) / "checkpoint.pt").string();
   if (!args.resume && fs::exists(checkpoint)) {
     throw bad_input(checkpoint + ": a search already ran here; pass --resume to continue it or "
                     "choose another --out");
   }
   nlohmann::json warm = nullptr;
-  if (args.init_from_suggest && !(args.resume && fs::exists(checkpoint))) {
-    warm = warm_start(*searcher, args, images, common.seed);
-  }
+  if (warm_model) warm = warm_start(*searcher, args, *warm_model, images, common.seed);
 
   SearchRunOptions run_options;
   run_options.epochs = args.epochs;

@@ -186,6 +186,9 @@ int run_suggest(SuggestArgs args, const CommonOptions& common, const std::string
   DataOptions data_options;
   data_options.split = args.split;
   data_options.max_per_class = static_cast<std::size_t>(args.pool);
+  // The extractor's input and the NASWOT batch (the cost network's side) are all that read pixels.
+  data_options.max_side = std::max(args.image_size, model.extractor.image_size());
+  data_options.threads = common.threads;
   const ImageSet pool = open_image_set(args.data, data_options);
   options.cost_network.num_classes = static_cast<int>(pool.num_classes());
   options.cost_network.input_channels = pool.channels;

@@ -145,9 +145,13 @@ void add_train_command(CLI::App& app, Action& action) {
         DataOptions train_opts;
         train_opts.split = "train";
         train_opts.max_per_class = budget.train_per_class;
+        train_opts.max_side = budget.image_size;  // the network's input side
+        train_opts.threads = options.threads;
         DataOptions test_opts;
         test_opts.split = "test";
         test_opts.max_per_class = budget.test_per_class;
+        test_opts.max_side = budget.image_size;
+        test_opts.threads = options.threads;
         const ImageSet train_set = open_image_set(o->data, train_opts);
         const ImageSet test_set =
             open_image_set(test_data->empty() ? o->data : *test_data, test_opts);

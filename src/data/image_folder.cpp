@@ -3,11 +3,14 @@
 #include <stb/stb_image.h>
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <thread>
 #include <utility>
 
 #include "d2a/data/image_ops.h"
@@ -24,6 +27,8 @@ struct DecodedImage {
   int height = 0;
   int width = 0;
   int channels = 0;  // 1 or 3
+  int original_height = 0;  // as stored in the file, before any shrinking
+  int original_width = 0;
 };
 
 bool is_hidden(const fs::path& path) {
@@ -45,7 +50,9 @@ std::vector<fs::path> sorted_entries(const fs::path& dir) {
   return entries;
 }
 
-DecodedImage decode_image(const fs::path& path) {
+// Decodes one image; one taller or wider than max_side (> 0) is shrunk at once, each axis to at
+// most max_side, so that only the shrunk pixels are kept.
+DecodedImage decode_image(const fs::path& path, int max_side) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw bad_input(path.string() + ": cannot open image");
   const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
@@ -62,12 +69,48 @@ DecodedImage decode_image(const fs::path& path) {
                     std::string(reason ? reason : "unknown error") + "; corrupt or truncated?)");
   }
   DecodedImage image;
-  image.height = height;
-  image.width = width;
+  image.height = image.original_height = height;
+  image.width = image.original_width = width;
   image.channels = comp <= 2 ? 1 : 3;  // grey(+alpha) -> grey, RGB(A) -> RGB
   image.pixels =
       convert_channels(data.get(), static_cast<std::size_t>(width) * height, comp, image.channels);
+  if (max_side > 0 && (height > max_side || width > max_side)) {
+    data.reset();
+    image.height = std::min(height, max_side);
+    image.width = std::min(width, max_side);
+    image.pixels = resize_bilinear(image.pixels.data(), height, width, image.channels, image.height,
+                                   image.width);
+  }
   return image;
+}
+
+// Decodes every file, `threads` at a time (0 = every core); throws the error of the first file
+// in list order that fails, whatever the threads' timing.
+std::vector<DecodedImage> decode_images(const std::vector<std::pair<fs::path, std::int32_t>>& files,
+                                        int max_side, int threads) {
+  std::vector<DecodedImage> images(files.size());
+  std::vector<std::exception_ptr> errors(files.size());
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (std::size_t i = next++; i < files.size(); i = next++) {
+      try {
+        images[i] = decode_image(files[i].first, max_side);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t workers =
+      std::min(files.size(), threads > 0 ? static_cast<std::size_t>(threads) : cores);
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < workers; ++t) pool.emplace_back(work);
+  work();
+  for (auto& thread : pool) thread.join();
+  for (const auto& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+  return images;
 }
 
 // The most common (height, width), ties going to the size met first.
@@ -162,13 +205,28 @@ ImageSet read_image_folder(const std::string& root, const DataOptions& options) 
               << " non-image file(s) in class folders (first: " << first_skipped.string() << ")\n";
   }
 
-  std::vector<DecodedImage> images;
-  images.reserve(files.size());
+  std::vector<DecodedImage> images = decode_images(files, options.max_side, options.threads);
   bool any_colour = false;
-  for (const auto& [path, label] : files) {
-    images.push_back(decode_image(path));
-    any_colour = any_colour || images.back().channels == 3;
-    set.labels.push_back(label);
+  std::size_t shrunk = 0;
+  std::pair<int, int> largest{0, 0};  // (height, width) of the largest image shrunk
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const DecodedImage& image = images[i];
+    any_colour = any_colour || image.channels == 3;
+    set.labels.push_back(files[i].second);
+    if (image.original_height != image.height || image.original_width != image.width) {
+      ++shrunk;
+      const std::pair<int, int> size{image.original_height, image.original_width};
+      if (static_cast<long long>(size.first) * size.second >
+          static_cast<long long>(largest.first) * largest.second) {
+        largest = size;
+      }
+    }
+  }
+  if (shrunk > 0) {
+    std::cerr << "d2a: note: " << dir.string() << ": shrank " << shrunk << " of " << images.size()
+              << " images to at most " << options.max_side
+              << " px a side on reading (this command uses none larger; the largest was "
+              << size_text(largest.first, largest.second) << ")\n";
   }
 
   const auto [height, width] = most_common_size(images);
@@ -184,7 +242,8 @@ ImageSet read_image_folder(const std::string& root, const DataOptions& options) 
   }
   if (set.resized_images > 0) {
     const std::string odd_file = files[first_odd].first.string();
-    const std::string odd_size = size_text(images[first_odd].height, images[first_odd].width);
+    const std::string odd_size =
+        size_text(images[first_odd].original_height, images[first_odd].original_width);
     if (options.mixed_sizes == MixedSizes::kRefuse) {
       throw bad_input(odd_file + ": image is " + odd_size + " but most images in " + dir.string() +
                       " are " + size_text(height, width) +

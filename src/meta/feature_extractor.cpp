@@ -276,6 +276,7 @@ torch::Tensor FeatureExtractor::extract(const ImageSet& images,
 }
 
 int FeatureExtractor::dim() const { return impl_->dim; }
+int FeatureExtractor::image_size() const { return impl_->spec.height; }
 const std::string& FeatureExtractor::id() const { return impl_->id; }
 bool FeatureExtractor::is_torchscript() const { return impl_->script != nullptr; }
 const std::string& FeatureExtractor::path() const { return impl_->path; }

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include "d2a/db/task_images.h"
 #include "d2a/error.h"
 #include "d2a/interrupt.h"
+#include "d2a/meta/feature_extractor.h"
 #include "d2a/progress.h"
 #include "d2a/space/nb201_graph.h"
 #include "d2a/train/budget.h"
@@ -142,6 +144,9 @@ DbBuildSummary build_meta_database(const DbBuildOptions& o) {
   std::vector<ImageSet> sources, test_sources;
   DataOptions data_options;
   data_options.split = "train";
+  // Task images train the records' cells at the budget's side and are kept in the database for
+  // meta-training, whose feature extractors read them at FeatureInput's side.
+  data_options.max_side = std::max(budget.image_size, FeatureInput{}.image_size);
   for (const auto& spec : o.data) sources.push_back(open_image_set(spec, data_options));
   if (o.test_split == "test") {
     data_options.split = "test";

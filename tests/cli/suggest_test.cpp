@@ -4,17 +4,18 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
 #include <set>
 
 #include "cli_support.h"
 #include "d2a/space/nb201.h"
 #include "d2a/space/nb201_cost.h"
 #include "d2a/space/nb201_graph.h"
+#include "data/data_test_support.h"
 #include "meta/tiny_meta_model.h"
 
 namespace d2a {
@@ -177,6 +178,36 @@ TEST_F(SuggestCommand, NaswotBlendReranksTheTopClasses) {
     EXPECT_LE(s["blended"].get<double>(), previous);
     previous = s["blended"].get<double>();
   }
+}
+
+// Photos larger than anything suggest reads are shrunk on reading to the side it uses (the
+// extractor's and the cost network's 32): the answer is that of the same images shrunk
+// beforehand, to the last digit, for the features and for NASWOT.
+TEST_F(SuggestCommand, ShrinksLargeImagesToTheSideItUsesOnReading) {
+  const fs::path large = test::scratch_dir("suggest_large_images");
+  test::write_noise_image_folder(large, kClasses, 8, 64, 11);
+  const fs::path small = test::scratch_dir("suggest_large_images_shrunk");
+  test::write_shrunk_copy(large, small, 32);
+  const std::vector<std::string> args = {
+      "--model",        model(), "--samples",      "100", "--draws",      "2",
+      "--top",          "5",     "--blend-naswot", "0.5", "--naswot-top", "5",
+      "--naswot-batch", "6",     "--threads",      "1",   "--json"};
+  std::vector<std::string> on_large = {"suggest", "--data", large.string()};
+  std::vector<std::string> on_small = {"suggest", "--data", small.string()};
+  on_large.insert(on_large.end(), args.begin(), args.end());
+  on_small.insert(on_small.end(), args.begin(), args.end());
+  const auto from_large = run_d2a(on_large, "suggest_large_run");
+  const auto from_small = run_d2a(on_small, "suggest_small_run");
+  ASSERT_EQ(from_large.status, 0) << from_large.err;
+  ASSERT_EQ(from_small.status, 0) << from_small.err;
+  EXPECT_NE(from_large.err.find("shrank 24 of 24 images to at most 32 px a side"),
+            std::string::npos)
+      << from_large.err;
+  EXPECT_EQ(from_small.err.find("shrank"), std::string::npos) << from_small.err;
+  const auto a = nlohmann::json::parse(from_large.out)["suggestions"];
+  const auto b = nlohmann::json::parse(from_small.out)["suggestions"];
+  ASSERT_EQ(a.size(), 5u);
+  EXPECT_EQ(a, b);
 }
 
 TEST_F(SuggestCommand, FindsTheDefaultModelThroughTheEnvironment) {

@@ -63,6 +63,39 @@ std::filesystem::path tiny_image_folder(const std::string& name) {
   return root;
 }
 
+// Photos larger than the network's input are shrunk on reading to its side (cpu-fast: 16): the
+// run is the one on the same images shrunk beforehand, to the last digit of its losses.
+TEST(TrainCommand, ShrinksLargeImagesToTheNetworksSideOnReading) {
+  const auto large = test::scratch_dir("train_large_images");
+  for (const char* split : {"train", "test"}) {
+    for (int c = 0; c < 2; ++c) {
+      for (int i = 0; i < 4; ++i) {
+        test::write_png(
+            large / split / ("class" + std::to_string(c)) / (std::to_string(i) + ".png"), 48, 40, 3,
+            90 * c + 13 * i);
+      }
+    }
+  }
+  const auto small = test::scratch_dir("train_large_images_shrunk");
+  test::write_shrunk_copy(large, small, 16);
+  const auto run = [](const std::filesystem::path& data, const std::string& name) {
+    return run_d2a({"train", "--data", data.string(), "--arch", kCell, "--budget", "cpu-fast",
+                    "--epochs", "2", "--channels", "4", "--threads", "1", "--seed", "3", "--json"},
+                   name);
+  };
+  const auto from_large = run(large, "train_large_run");
+  const auto from_small = run(small, "train_small_run");
+  ASSERT_EQ(from_large.status, 0) << from_large.err;
+  ASSERT_EQ(from_small.status, 0) << from_small.err;
+  EXPECT_NE(from_large.err.find("shrank 8 of 8 images to at most 16 px a side"), std::string::npos)
+      << from_large.err;
+  const auto a = nlohmann::json::parse(from_large.out);
+  const auto b = nlohmann::json::parse(from_small.out);
+  for (const char* key : {"train_loss", "test_loss", "train_accuracy", "test_accuracy"}) {
+    EXPECT_EQ(a[key], b[key]) << key;
+  }
+}
+
 TEST(DartsTrainCommand, TrainsAPublishedGenotypeForOneEpochAndExports) {
   const auto data = tiny_image_folder("darts_train_data");
   const auto out = test::scratch_dir("darts_train_out");

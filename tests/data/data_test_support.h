@@ -2,6 +2,7 @@
 // Helpers for the data tests: tiny image files, error checks, and the CIFAR-10 JPEG folder
 // unpacked once into the build tree.
 #include <gtest/gtest.h>
+#include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "d2a/data/image_ops.h"
 #include "d2a/error.h"
 #include "test_support.h"
 
@@ -48,6 +50,26 @@ inline void expect_bad_input(const std::function<void()>& fn, const std::string&
     EXPECT_EQ(e.kind(), ErrorKind::kBadInput) << message;
     EXPECT_NE(message.find(needle), std::string::npos) << "message: " << message;
     EXPECT_EQ(message.find('\n'), std::string::npos) << "message: " << message;
+  }
+}
+
+// Copies every PNG under `from` to the same place under `to`, resized to side x side with
+// resize_bilinear: what a user would get by shrinking their images beforehand.
+inline void write_shrunk_copy(const std::filesystem::path& from, const std::filesystem::path& to,
+                              int side) {
+  namespace fs = std::filesystem;
+  for (const auto& entry : fs::recursive_directory_iterator(from)) {
+    if (entry.path().extension() != ".png") continue;
+    int width = 0, height = 0, comp = 0;
+    stbi_uc* pixels = stbi_load(entry.path().string().c_str(), &width, &height, &comp, 0);
+    ASSERT_NE(pixels, nullptr) << entry.path();
+    const std::vector<std::uint8_t> shrunk =
+        resize_bilinear(pixels, height, width, comp, side, side);
+    stbi_image_free(pixels);
+    const fs::path out = to / fs::relative(entry.path(), from);
+    fs::create_directories(out.parent_path());
+    ASSERT_NE(stbi_write_png(out.string().c_str(), side, side, comp, shrunk.data(), side * comp), 0)
+        << out;
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "d2a/data/image_ops.h"
 #include "d2a/data/open_image_set.h"
 #include "data_test_support.h"
 
@@ -117,6 +118,93 @@ TEST(ImageFolder, ResizesMixedSizesToTheMostCommonOrRefuses) {
   DataOptions refuse;
   refuse.mixed_sizes = MixedSizes::kRefuse;
   test::expect_bad_input([&] { read_image_folder(root.string(), refuse); }, odd.string());
+}
+
+// max_side: an image larger than it is shrunk as soon as it is read (each axis to at most
+// max_side, exactly as resize_bilinear would), before sizes are compared; one note line says so.
+// Images within it are untouched, byte for byte.
+TEST(ImageFolder, ShrinksImagesLargerThanMaxSideOnReading) {
+  const fs::path root = test::scratch_dir("folder_max_side");
+  test::write_png(root / "a" / "wide.png", 40, 60, 3, 1);
+  test::write_png(root / "a" / "small.png", 12, 10, 3, 2);
+  test::write_png(root / "b" / "tall.png", 60, 40, 3, 3);
+  test::write_png(root / "b" / "narrow.png", 20, 8, 3, 4);  // 8 wide: only its height shrinks
+
+  DataOptions options;
+  options.max_side = 16;
+  testing::internal::CaptureStderr();
+  const ImageSet set = read_image_folder(root.string(), options);
+  const std::string log = testing::internal::GetCapturedStderr();
+  // The sizes after shrinking: wide and tall 16x16, narrow 16x8, small 12x10: 16x16 is the most
+  // common, so narrow and small are resized to it as in any mixed folder.
+  EXPECT_EQ(set.height, 16);
+  EXPECT_EQ(set.width, 16);
+  EXPECT_EQ(set.resized_images, 2u);
+  EXPECT_NE(log.find("shrank 3 of 4 images to at most 16 px a side"), std::string::npos) << log;
+  EXPECT_NE(log.find("the largest was 40x60"), std::string::npos) << log;
+
+  // a/small.png, a/wide.png, b/narrow.png, b/tall.png in that order.
+  const auto original = [](int h, int w, int value) {
+    std::vector<std::uint8_t> pixels(static_cast<std::size_t>(h) * w * 3);
+    for (std::size_t i = 0; i < pixels.size(); ++i)
+      pixels[i] = static_cast<std::uint8_t>(value + i);
+    return pixels;
+  };
+  const auto wide = resize_bilinear(original(40, 60, 1).data(), 40, 60, 3, 16, 16);
+  const auto tall = resize_bilinear(original(60, 40, 3).data(), 60, 40, 3, 16, 16);
+  const auto narrow_once = resize_bilinear(original(20, 8, 4).data(), 20, 8, 3, 16, 8);
+  const auto narrow = resize_bilinear(narrow_once.data(), 16, 8, 3, 16, 16);
+  EXPECT_TRUE(std::equal(wide.begin(), wide.end(), set.image(1)));
+  EXPECT_TRUE(std::equal(narrow.begin(), narrow.end(), set.image(2)));
+  EXPECT_TRUE(std::equal(tall.begin(), tall.end(), set.image(3)));
+
+  // A max_side no image exceeds changes nothing.
+  DataOptions roomy;
+  roomy.max_side = 60;
+  testing::internal::CaptureStderr();
+  const ImageSet kept = read_image_folder(root.string(), roomy);
+  const std::string kept_log = testing::internal::GetCapturedStderr();
+  const ImageSet plain = read_image_folder(root.string(), DataOptions{});
+  EXPECT_EQ(kept.height, 12);  // four sizes once each: the first met, a/small.png's
+  EXPECT_EQ(kept.width, 10);
+  EXPECT_EQ(kept.pixels, plain.pixels);
+  EXPECT_EQ(kept_log.find("shrank"), std::string::npos) << kept_log;
+
+  DataOptions negative;
+  negative.max_side = -1;
+  test::expect_bad_input([&] { read_image_folder(root.string(), negative); }, "max side -1");
+}
+
+// Decoding on several threads gives the set of one thread, and the error of the first bad file in
+// file order, however the threads are timed.
+TEST(ImageFolder, DecodesOnThreadsToTheSameSetAndTheFirstError) {
+  const fs::path root = test::scratch_dir("folder_threads");
+  for (int c = 0; c < 2; ++c) {
+    for (int i = 0; i < 9; ++i) {
+      test::write_png(root / ("c" + std::to_string(c)) / (std::to_string(i) + ".png"), 7 + i, 9, 3,
+                      40 * c + i);
+    }
+  }
+  DataOptions one;
+  testing::internal::CaptureStderr();
+  const ImageSet serial = read_image_folder(root.string(), one);
+  DataOptions four;
+  four.threads = 4;
+  const ImageSet parallel = read_image_folder(root.string(), four);
+  testing::internal::GetCapturedStderr();
+  EXPECT_EQ(parallel.pixels, serial.pixels);
+  EXPECT_EQ(parallel.labels, serial.labels);
+  EXPECT_EQ(parallel.height, serial.height);
+
+  test::write_bytes(root / "c0" / "8.png", {1, 2, 3});  // the later bad file, decoded first
+  test::write_bytes(root / "c0" / "1.png", {4, 5, 6});  // the first in file order
+  for (int run = 0; run < 5; ++run) {
+    test::expect_bad_input([&] { read_image_folder(root.string(), four); },
+                           (root / "c0" / "1.png").string());
+  }
+  DataOptions negative;
+  negative.threads = -2;
+  test::expect_bad_input([&] { read_image_folder(root.string(), negative); }, "-2 reading threads");
 }
 
 TEST(ImageFolder, RejectsBadFoldersAndImagesNamingThem) {

@@ -19,10 +19,21 @@ struct DataOptions {
   // names for image folders, record order for IDX, CIFAR and digits). Deterministic.
   std::size_t max_per_class = 0;
   MixedSizes mixed_sizes = MixedSizes::kResize;
+  // Image folders: an image taller or wider than max_side pixels is shrunk as soon as it is
+  // decoded, each axis to at most max_side (the antialiased resize_bilinear of data/image_ops.h),
+  // before sizes are compared; 0 keeps every image at its own size. Commands set it to the
+  // largest side they use the images at, so that a folder of photos costs the memory and time
+  // of the pixels a command uses, not those of 12-megapixel images. Sources of small images
+  // (IDX, CIFAR, digits) ignore it: their consumers resize them.
+  int max_side = 0;
+  // Image folders: how many threads decode the files (0 = every core). The result does not
+  // depend on it.
+  int threads = 1;
 };
 
-// Throws d2a::Error (bad input) unless options.split is "train" or "test"; `context` prefixes
-// the message (the spec being opened).
+// Throws d2a::Error (bad input) unless options.split is "train" or "test", max_side >= 0 and
+// threads >= 0;
+// `context` prefixes the message (the spec being opened).
 void validate_data_options(const DataOptions& options, const std::string& context);
 
 }  // namespace d2a

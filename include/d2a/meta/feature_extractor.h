@@ -59,6 +59,8 @@ class FeatureExtractor {
   torch::Tensor extract(const ImageSet& images, const std::vector<std::size_t>& indices = {}) const;
 
   int dim() const;
+  // The side images are resized to before extraction.
+  int image_size() const;
   // Stable identifier recorded with every task and model that used it, e.g.
   // "d2a-cnn-v1:<hash of the weights>" or "torchscript:<file name>:<hash>".
   const std::string& id() const;
