@@ -30,6 +30,12 @@ void add_budget_options(CLI::App* command, std::string& budget, const std::strin
                    "Override the images per step (with data-parallel processes: all of them "
                    "together)")
       ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--lr", overrides.learning_rate,
+                   "Override the learning rate the cosine starts from (with more data-parallel "
+                   "processes and a larger --batch-size, the linear scaling rule multiplies it "
+                   "by the same factor)")
+      ->check(CLI::PositiveNumber);
   command->add_flag("--no-flip", overrides.no_flip,
                     "No horizontal flips (digits, glyphs, icons: a mirror image means another "
                     "thing)");

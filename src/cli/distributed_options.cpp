@@ -47,10 +47,24 @@ dist::LaunchEnv join_distributed_job(const DistributedOptions& options,
     group.sync_batch_norm = options.sync_bn;
     group.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(options.timeout_s * 1000));
     group.bucket_bytes = static_cast<std::size_t>(options.bucket_mb * (1 << 20));
+    group.busy_wait = !plan.cpus.empty();  // the CPUs are this process's own
     dist::init_world(launch, torch::Device(device_name == "cuda" ? torch::kCUDA : torch::kCPU),
                      group);
   }
   return launch;
+}
+
+nlohmann::json describe_distributed_job(const dist::LaunchEnv& launch,
+                                        const DistributedOptions& options) {
+  const dist::ProcessGroup& group = dist::world();
+  const bool polling = group.options().busy_wait && group.backend() == "gloo";
+  return {{"launcher", launch.launcher},
+          {"backend", group.backend()},
+          {"world_size", group.world_size()},
+          {"sync_bn", options.sync_bn},
+          {"cpus", dist::cpu_list_text(launch.bound_cpus)},
+          {"threads", launch.threads},
+          {"wait", polling ? "polling" : "asleep"}};
 }
 
 }  // namespace d2a::cli

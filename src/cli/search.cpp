@@ -300,12 +300,7 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
                             {"warm_start", warm},
                             {"processes", group.world_size()}};
   if (group.active()) {
-    summary["distributed"] = {{"launcher", launch.launcher},
-                              {"backend", group.backend()},
-                              {"world_size", group.world_size()},
-                              {"sync_bn", args.distributed.sync_bn},
-                              {"cpus", dist::cpu_list_text(launch.bound_cpus)},
-                              {"threads", launch.threads}};
+    summary["distributed"] = describe_distributed_job(launch, args.distributed);
   }
   if (!args.bench.empty()) {
     const Nb201Table table = Nb201Table::load(args.bench);

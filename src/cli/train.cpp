@@ -202,12 +202,7 @@ void add_train_command(CLI::App& app, Action& action) {
             {"communication_seconds", r.communication_seconds},
         };
         if (group.active()) {
-          result["distributed"] = {{"launcher", launch.launcher},
-                                   {"backend", group.backend()},
-                                   {"world_size", group.world_size()},
-                                   {"sync_bn", o->distributed.sync_bn},
-                                   {"cpus", dist::cpu_list_text(launch.bound_cpus)},
-                                   {"threads", launch.threads}};
+          result["distributed"] = describe_distributed_job(launch, o->distributed);
         }
         if (!group.is_root()) return 0;  // rank 0 reports and exports for the job
         if (arch.genotype) result["parameters_with_auxiliary"] = run.parameters_with_auxiliary;

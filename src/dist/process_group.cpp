@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -59,12 +60,24 @@ struct ProcessGroup::Impl : public BatchNormReducer {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 
+  // Waits for one collective: polling it and yielding the CPU with options.busy_wait (Gloo),
+  // else asleep in Work::wait.
+  void await(const WorkPtr& work) const {
+    if (options.busy_wait && backend == "gloo") {
+      const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+      while (!work->isCompleted() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::yield();
+      }
+    }
+    work->wait(options.timeout);
+  }
+
   // Runs one collective and waits for it.
   template <typename Start>
   void run(const char* what, Start start) {
     const auto t0 = std::chrono::steady_clock::now();
     try {
-      start()->wait(options.timeout);
+      await(start());
     } catch (const std::exception& e) {
       fail(what, e);
     }
@@ -88,7 +101,7 @@ struct ProcessGroup::Impl : public BatchNormReducer {
     works.swap(started);
     for (auto& work : works) {
       try {
-        work->wait(options.timeout);
+        await(work);
       } catch (const std::exception& e) {
         fail("all-reduce", e);
       }

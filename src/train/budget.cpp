@@ -1,5 +1,7 @@
 #include "d2a/train/budget.h"
 
+#include <iomanip>
+#include <sstream>
 #include <string>
 
 #include "d2a/error.h"
@@ -182,6 +184,12 @@ Budget apply_overrides(Budget b, const BudgetOverrides& o, bool darts) {
   if (o.train_per_class >= 0) override(o.train_per_class, b.train_per_class, "train/class");
   if (o.test_per_class >= 0) override(o.test_per_class, b.test_per_class, "test/class");
   if (o.batch_size > 0) override(o.batch_size, b.recipe.batch_size, "batch");
+  if (o.learning_rate > 0) {
+    b.recipe.learning_rate = o.learning_rate;
+    std::ostringstream text;  // shortest form that reads back: 0.1, 0.05, 1e-05
+    text << std::setprecision(6) << o.learning_rate;
+    changes.push_back("lr=" + text.str());
+  }
   if (o.no_flip && b.recipe.horizontal_flip) {
     b.recipe.horizontal_flip = false;
     changes.push_back("noflip");

@@ -98,6 +98,7 @@ TEST_F(TrainDistributed, TwoRanksStepLikeOneProcessOnTheWholeBatch) {
   EXPECT_EQ(j["distributed"]["threads"], 1);
   if (dist::allowed_cpus().size() >= 2) {
     EXPECT_EQ(j["distributed"]["cpus"], std::to_string(dist::allowed_cpus()[0]));
+    EXPECT_EQ(j["distributed"]["wait"], "polling");  // a CPU of its own: polls its collectives
   }
   EXPECT_NEAR(j["train_loss"].get<double>(),
               nlohmann::json::parse(one.out)["train_loss"].get<double>(), 1e-4);
@@ -111,11 +112,14 @@ TEST_F(TrainDistributed, TwoRanksStepLikeOneProcessOnTheWholeBatch) {
   // Gradient buckets of 4 KB (some 20) start their all-reduces from inside backward as their
   // gradients arrive (FlatSgd::average_gradients_over): the sums of two ranks' values do not
   // depend on how the buffer is cut, so the weights are those of the one-bucket run exactly.
+  // Unbound (--cpu-bind none), the ranks wait for them asleep: nor does that change a value.
   auto small_buckets = args_for("two_buckets.pt", "1");
-  small_buckets.insert(small_buckets.end(), {"--sync-bn", "--bucket-mb", "0.004"});
+  small_buckets.insert(small_buckets.end(),
+                       {"--sync-bn", "--bucket-mb", "0.004", "--cpu-bind", "none"});
   const auto bucketed = run_ranks({torchrun_env(0, 2, port + 2), torchrun_env(1, 2, port + 2)},
                                   small_buckets, "train_dist_buckets");
   ASSERT_EQ(bucketed[0].status, 0) << bucketed[0].err;
+  EXPECT_EQ(nlohmann::json::parse(bucketed[0].out)["distributed"]["wait"], "asleep");
   const auto [bucket_diff, bucket_worst] =
       relative_difference((dir / "two.pt").string(), (dir / "two_buckets.pt").string());
   EXPECT_EQ(bucket_diff, 0.0) << bucket_worst;

@@ -61,10 +61,12 @@ TEST(Budget, OverridesChangeAndRenameTheBudget) {
   o.image_size = 32;
   o.train_per_class = 0;
   o.batch_size = 128;
+  o.learning_rate = 0.1;
   o.no_flip = true;
   const Budget b = apply_overrides(find_budget("cpu-fast"), o);
-  EXPECT_EQ(b.name, "cpu-fast[epochs=12,N=3,size=32,train/class=0,batch=128,noflip]");
+  EXPECT_EQ(b.name, "cpu-fast[epochs=12,N=3,size=32,train/class=0,batch=128,lr=0.1,noflip]");
   EXPECT_EQ(b.recipe.batch_size, 128);
+  EXPECT_DOUBLE_EQ(b.recipe.learning_rate, 0.1);
   EXPECT_EQ(b.recipe.epochs, 12);
   EXPECT_EQ(b.cells_per_stage, 3);
   EXPECT_EQ(b.image_size, 32);

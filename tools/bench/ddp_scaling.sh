@@ -5,9 +5,10 @@
 #   tools/bench/ddp_scaling.sh [RUNS]     (default 3; prints medians)
 #
 # 1) C8 N1 16x16 (cpu-fast), all-conv3x3 cell, Fashion-MNIST 200 images per class, 5 epochs:
-#    training images/s of 1 and of 2 processes, their ratio, and both test accuracies; with the
-#    batch of a step kept at 64 (32 per rank: the same recipe) and with 64 per rank (batch 128
-#    in all, as PyTorch DDP users usually scale: the recipe's batch doubles).
+#    training images/s of 1 and of 2 processes, their ratio, and both test accuracies (on 100
+#    test images per class); with the batch of a step kept at 64 (32 per rank: the same recipe)
+#    and with 64 per rank (batch 128 in all, as PyTorch DDP users usually scale: the recipe's
+#    batch doubles), at the budget's lr 0.05 and at 0.1 (the linear scaling rule).
 #    The ceiling of any data parallelism at the same recipe here: two independent processes of
 #    32 images a step at once, each on its own CPU, with no communication at all.
 #    With 4 KB gradient buckets started during backward (--bucket-mb 0.004) instead of one.
@@ -34,9 +35,10 @@ two_ranks() {  # args...: runs 2 ranks, rank 0's JSON in $work/r0.json
 }
 median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
-small=(train --data fashion-mnist --arch "$cell" --budget cpu-fast --train-per-class 200 --epochs 5 --seed 1)
+small=(train --data fashion-mnist --arch "$cell" --budget cpu-fast --train-per-class 200 --epochs 5
+       --test-per-class 100 --seed 1)
 : > "$work/one"; : > "$work/two"; : > "$work/two128"; : > "$work/apart"; : > "$work/buckets"
-: > "$work/acc1"; : > "$work/acc2"; : > "$work/acc128"
+: > "$work/acc1"; : > "$work/acc2"; : > "$work/acc128"; : > "$work/lr128"; : > "$work/acclr128"
 for i in $(seq "$runs"); do
   for c in 0 1; do
     taskset -c "$c" "$d2a" "${small[@]}" --batch-size 32 --threads 1 --json > "$work/apart$c.json" &
@@ -55,6 +57,9 @@ for i in $(seq "$runs"); do
   two_ranks "${small[@]}" --batch-size 128
   field "$work/r0.json" images_per_second >> "$work/two128"
   field "$work/r0.json" test_accuracy >> "$work/acc128"
+  two_ranks "${small[@]}" --batch-size 128 --lr 0.1
+  field "$work/r0.json" images_per_second >> "$work/lr128"
+  field "$work/r0.json" test_accuracy >> "$work/acclr128"
 done
 one=$(median < "$work/one"); two=$(median < "$work/two"); two128=$(median < "$work/two128")
 apart=$(median < "$work/apart"); buckets=$(median < "$work/buckets")
@@ -63,6 +68,8 @@ echo "C8 N1 16x16, all-conv3x3, $runs runs, medians:"
 echo "  1 process, batch 64:                 $one images/s, test accuracy $(median < "$work/acc1") %"
 echo "  2 processes, batch 64 (32 per rank):  $two images/s, test accuracy $(median < "$work/acc2") %  ratio $(ratio "$two" "$one")"
 echo "  2 processes, batch 128 (64 per rank): $two128 images/s, test accuracy $(median < "$work/acc128") %  ratio $(ratio "$two128" "$one")"
+lr128=$(median < "$work/lr128")
+echo "  the same with --lr 0.1 (linear scaling): $lr128 images/s, test accuracy $(median < "$work/acclr128") %  ratio $(ratio "$lr128" "$one")"
 echo "  ceiling: 2 independent processes of batch 32, no communication: $apart images/s in all  ratio $(ratio "$apart" "$one")"
 echo "  2 processes, batch 64, 4 KB buckets started during backward: $buckets images/s  ratio $(ratio "$buckets" "$one")"
 

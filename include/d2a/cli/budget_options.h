@@ -10,8 +10,8 @@
 namespace d2a::cli {
 
 // Declares --budget (into `budget`, one of the named budgets; `budget_help` says the default)
-// and --epochs, --channels, --cells, --image-size, --train-per-class, --test-per-class and
-// --no-flip (into `overrides`).
+// and --epochs, --channels, --cells, --image-size, --train-per-class, --test-per-class,
+// --batch-size, --lr, --no-flip and --precision (into `overrides`).
 void add_budget_options(CLI::App* command, std::string& budget, const std::string& budget_help,
                         BudgetOverrides& overrides);
 

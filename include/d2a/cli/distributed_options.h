@@ -2,7 +2,7 @@
 // The data-parallel flags of the commands that train (train, search), and joining the job the
 // launcher's environment describes (torchrun's or srun's variables; none: one process).
 #include <CLI/CLI.hpp>
-
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "d2a/dist/launch_env.h"
@@ -24,5 +24,11 @@ void add_distributed_options(CLI::App* command, DistributedOptions& options);
 // `device_name`'s device.
 dist::LaunchEnv join_distributed_job(const DistributedOptions& options,
                                      const std::string& device_name, int requested_threads);
+
+// The job this process joined, for a command's JSON "distributed": launcher, backend,
+// world_size, sync_bn, cpus (the CPUs it was bound to, "" if none), threads, and wait
+// ("polling" or "asleep": how it waits for a collective, dist::GroupOptions::busy_wait).
+nlohmann::json describe_distributed_job(const dist::LaunchEnv& launch,
+                                        const DistributedOptions& options);
 
 }  // namespace d2a::cli

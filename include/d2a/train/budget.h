@@ -44,6 +44,7 @@ struct BudgetOverrides {
   int train_per_class = -1;
   int test_per_class = -1;
   int batch_size = 0;       // images per optimisation step (all data-parallel ranks together)
+  double learning_rate = 0;  // the cosine's peak; 0 keeps the recipe's (named "lr=0.1")
   bool no_flip = false;
   std::string precision;    // "" keeps the recipe's; "fp32" or "bf16" (renamed "bf16" if changed)
 };
