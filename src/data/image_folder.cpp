@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "d2a/data/image_ops.h"
+#include "d2a/data/jpeg_decode.h"
 #include "d2a/error.h"
 #include "reader_support.h"
 
@@ -58,6 +59,18 @@ DecodedImage decode_image(const fs::path& path, int max_side) {
   const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
                                          std::istreambuf_iterator<char>());
   if (bytes.empty()) throw bad_input(path.string() + ": empty image file");
+  // A JPEG at least twice max_side a side: decoded at 1/2..1/8 in the DCT, then shrunk.
+  if (auto small = decode_jpeg_scaled(bytes.data(), bytes.size(), max_side)) {
+    DecodedImage image;
+    image.original_height = small->original_height;
+    image.original_width = small->original_width;
+    image.channels = small->channels;
+    image.height = std::min(small->original_height, max_side);
+    image.width = std::min(small->original_width, max_side);
+    image.pixels = resize_bilinear(small->pixels.data(), small->height, small->width,
+                                   small->channels, image.height, image.width);
+    return image;
+  }
   int width = 0, height = 0, comp = 0;
   std::unique_ptr<stbi_uc, void (*)(void*)> data(
       stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &width, &height, &comp,

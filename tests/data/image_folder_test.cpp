@@ -3,10 +3,21 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <optional>
 
 #include "d2a/data/image_ops.h"
+#include "d2a/data/jpeg_decode.h"
 #include "d2a/data/open_image_set.h"
 #include "data_test_support.h"
+
+#if __has_include(<jpeglib.h>)
+#include <jpeglib.h>
+#endif
 
 namespace d2a {
 namespace {
@@ -173,6 +184,151 @@ TEST(ImageFolder, ShrinksImagesLargerThanMaxSideOnReading) {
   DataOptions negative;
   negative.max_side = -1;
   test::expect_bad_input([&] { read_image_folder(root.string(), negative); }, "max side -1");
+}
+
+#if __has_include(<jpeglib.h>)
+// A one-component (greyscale) JPEG: stb's writer always writes three (YCbCr).
+bool write_grey_jpeg(const fs::path& path, int h, int w, const std::vector<std::uint8_t>& px) {
+  FILE* file = std::fopen(path.c_str(), "wb");
+  if (file == nullptr) return false;
+  jpeg_compress_struct info;
+  jpeg_error_mgr errors;
+  info.err = jpeg_std_error(&errors);
+  jpeg_create_compress(&info);
+  jpeg_stdio_dest(&info, file);
+  info.image_width = static_cast<JDIMENSION>(w);
+  info.image_height = static_cast<JDIMENSION>(h);
+  info.input_components = 1;
+  info.in_color_space = JCS_GRAYSCALE;
+  jpeg_set_defaults(&info);
+  jpeg_set_quality(&info, 95, TRUE);
+  jpeg_start_compress(&info, TRUE);
+  while (info.next_scanline < info.image_height) {
+    JSAMPROW row =
+        const_cast<std::uint8_t*>(px.data()) + static_cast<std::size_t>(info.next_scanline) * w;
+    jpeg_write_scanlines(&info, &row, 1);
+  }
+  jpeg_finish_compress(&info);
+  jpeg_destroy_compress(&info);
+  return std::fclose(file) == 0;
+}
+#endif
+
+// A JPEG at least twice max_side a side is decoded at 1/2..1/8 of its size in libjpeg's DCT and
+// then shrunk like any image: close to stb's full-size decode shrunk the same way, never a
+// different size or channel order. Smaller JPEGs, and damaged ones, are stb's as before.
+TEST(ImageFolder, DecodesLargeJpegsAtAFractionOfTheirSizeInTheDct) {
+  EXPECT_EQ(jpeg_scale_denominator(3024, 4032, 32), 8);  // a phone photo: 378x504 >= 64
+  EXPECT_EQ(jpeg_scale_denominator(192, 256, 32), 2);    // 96x128; at 1/4 48 < 64
+  EXPECT_EQ(jpeg_scale_denominator(63, 1000, 32), 1);    // one side already below 2 x 32
+  EXPECT_EQ(jpeg_scale_denominator(4000, 4000, 0), 1);   // no max_side: full size
+  if (!jpeg_dct_scaling_available()) GTEST_SKIP() << "built without libjpeg: stb decodes all";
+
+  const fs::path root = test::scratch_dir("folder_jpeg_dct");
+  // Smooth colour with some detail, RGB 192x256 and grey 200x200, and an RGB 40x40 below 2 x 32.
+  const auto picture = [](int h, int w, int c) {
+    std::vector<std::uint8_t> px(static_cast<std::size_t>(h) * w * c);
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        for (int k = 0; k < c; ++k)
+          px[(static_cast<std::size_t>(y) * w + x) * c + k] = static_cast<std::uint8_t>(
+              (x * (k + 1) + y * (3 - k) + ((x / 16 + y / 16) % 2) * 60) % 256);
+    return px;
+  };
+  const fs::path colour = root / "a" / "colour.jpg", grey = root / "a" / "grey.jpg",
+                 small = root / "b" / "small.jpg", cut = root / "b" / "cut.jpg";
+  fs::create_directories(root / "a");
+  fs::create_directories(root / "b");
+  ASSERT_NE(stbi_write_jpg(colour.c_str(), 256, 192, 3, picture(192, 256, 3).data(), 95), 0);
+#if __has_include(<jpeglib.h>)
+  ASSERT_TRUE(write_grey_jpeg(grey, 200, 200, picture(200, 200, 1)));
+#else
+  GTEST_SKIP() << "no jpeglib.h to write a greyscale JPEG with";
+#endif
+  ASSERT_NE(stbi_write_jpg(small.c_str(), 40, 40, 3, picture(40, 40, 3).data(), 95), 0);
+
+  // stb's full decode shrunk to 32x32 with the reader's own resize: the reference.
+  const auto stb_shrunk = [](const fs::path& file, int channels) {
+    int w = 0, h = 0, c = 0;
+    stbi_uc* data = stbi_load(file.c_str(), &w, &h, &c, channels);
+    EXPECT_NE(data, nullptr) << file;
+    auto out = resize_bilinear(data, h, w, channels, std::min(h, 32), std::min(w, 32));
+    stbi_image_free(data);
+    return out;
+  };
+  const auto read = [&](const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
+                                           std::istreambuf_iterator<char>());
+    return decode_jpeg_scaled(bytes.data(), bytes.size(), 32);
+  };
+  const auto mean_abs = [](const std::vector<std::uint8_t>& a, const std::uint8_t* b) {
+    double sum = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) sum += std::abs(int(a[i]) - int(b[i]));
+    return sum / static_cast<double>(a.size());
+  };
+
+  const auto scaled = read(colour);
+  ASSERT_TRUE(scaled.has_value());
+  EXPECT_EQ(scaled->denominator, 2);
+  EXPECT_EQ(scaled->height, 96);
+  EXPECT_EQ(scaled->width, 128);
+  EXPECT_EQ(scaled->channels, 3);
+  EXPECT_EQ(scaled->original_height, 192);
+  EXPECT_EQ(scaled->original_width, 256);
+  const auto grey_scaled = read(grey);
+  ASSERT_TRUE(grey_scaled.has_value());
+  EXPECT_EQ(grey_scaled->channels, 1);
+  EXPECT_EQ(grey_scaled->denominator, 2);  // 100x100; at 1/4 50 < 64
+  EXPECT_FALSE(read(small).has_value());   // below 2 x max_side: stb's
+
+  // Half the bytes of the colour image: libjpeg warns of a premature end, so stb decides, and
+  // the reader does what stb does with it (here stb decodes it; a failing stb is an error).
+  {
+    std::ifstream in(colour, std::ios::binary);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    bytes.resize(bytes.size() / 2);
+    std::ofstream(cut, std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    EXPECT_FALSE(
+        decode_jpeg_scaled(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), 32)
+            .has_value());
+  }
+
+  DataOptions options;
+  options.max_side = 32;
+  testing::internal::CaptureStderr();
+  std::optional<ImageSet> set;
+  int w = 0, h = 0, c = 0;
+  stbi_uc* cut_by_stb = stbi_load(cut.c_str(), &w, &h, &c, 3);
+  if (cut_by_stb == nullptr) {
+    test::expect_bad_input([&] { read_image_folder(root.string(), options); }, "cut.jpg");
+    fs::remove(cut);
+  } else {
+    stbi_image_free(cut_by_stb);
+  }
+  set = read_image_folder(root.string(), options);
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_NE(log.find("the largest was 192x256"), std::string::npos) << log;
+  ASSERT_EQ(set->height, 32);
+  ASSERT_EQ(set->width, 32);
+  ASSERT_EQ(set->channels, 3);
+  // a/colour.jpg, a/grey.jpg, b/[cut.jpg,] small.jpg: the grey one is widened to RGB.
+  const auto colour_ref = stb_shrunk(colour, 3);
+  const double colour_diff = mean_abs(colour_ref, set->image(0));
+  EXPECT_LT(colour_diff, 2.0) << "mean absolute difference from stb's full decode";
+  const auto grey_ref = stb_shrunk(grey, 1);
+  const auto grey_rgb = convert_channels(grey_ref.data(), grey_ref.size(), 1, 3);
+  EXPECT_LT(mean_abs(grey_rgb, set->image(1)), 2.0);
+  // Below 2 x max_side nothing changed: stb's pixels, to the last bit.
+  const auto small_ref = stb_shrunk(small, 3);
+  const std::size_t last = set->labels.size() - 1;
+  EXPECT_TRUE(std::equal(small_ref.begin(), small_ref.end(), set->image(last)));
+  // The same pixels in another order would be far off: the comparison can fail.
+  std::vector<std::uint8_t> swapped(set->image(0), set->image(0) + colour_ref.size());
+  for (std::size_t i = 0; i + 2 < swapped.size(); i += 3) std::swap(swapped[i], swapped[i + 2]);
+  EXPECT_GT(mean_abs(colour_ref, swapped.data()), 10.0);
+  std::cout << "[ info ] DCT-scaled vs stb full decode, mean |difference|: " << colour_diff << "\n";
 }
 
 // Decoding on several threads gives the set of one thread, and the error of the first bad file in

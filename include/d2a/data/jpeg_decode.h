@@ -1,0 +1,38 @@
+#pragma once
+// Large JPEGs decoded small: libjpeg can run its inverse DCT at 1/2, 1/4 or 1/8 of an image's
+// size, so a 12-megapixel photo meant for a 32x32 network never exists at full size. The image
+// folder reader uses it for a JPEG at least twice the side it keeps (DataOptions::max_side) and
+// shrinks the result with the same resize_bilinear as any other image; every other image (and
+// every image when d2a was built without libjpeg) is decoded by stb at full size, as before.
+// No torch here.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace d2a {
+
+struct ScaledJpeg {
+  std::vector<std::uint8_t> pixels;  // HWC at the scaled size
+  int height = 0, width = 0;         // ceil(original / denominator)
+  int channels = 0;                  // 1 (greyscale JPEG) or 3 (RGB)
+  int original_height = 0, original_width = 0;
+  int denominator = 1;
+};
+
+// Whether this build has libjpeg (CMake found it); without, decode_jpeg_scaled returns nothing.
+bool jpeg_dct_scaling_available();
+
+// The largest d of 8, 4, 2 and 1 with both ceil(height / d) and ceil(width / d) at least
+// 2 * max_side: the scaled image still has twice the pixels a side the reader keeps, so the
+// final antialiased shrink has something to average. 1 when max_side <= 0.
+int jpeg_scale_denominator(int height, int width, int max_side);
+
+// Decodes `bytes` at 1/jpeg_scale_denominator(...) of its size when that is > 1. Nothing when it
+// is 1, when the bytes are not a JPEG, when its colours are not greyscale, YCbCr or RGB (CMYK),
+// or when libjpeg reports any error or warning (a corrupt or truncated file): the caller then
+// decodes with stb, which gives the error message it always gave.
+std::optional<ScaledJpeg> decode_jpeg_scaled(const unsigned char* bytes, std::size_t size,
+                                             int max_side);
+
+}  // namespace d2a

@@ -1,0 +1,115 @@
+#include "d2a/data/jpeg_decode.h"
+
+#ifdef D2A_HAVE_LIBJPEG
+#include <csetjmp>
+#include <cstdio>  // jpeglib.h needs FILE and size_t before it
+// clang-format off: after <cstdio>
+#include <jpeglib.h>
+// clang-format on
+#endif
+
+namespace d2a {
+
+int jpeg_scale_denominator(int height, int width, int max_side) {
+  if (max_side <= 0) return 1;
+  const long long needed = 2LL * max_side;
+  for (const int d : {8, 4, 2}) {
+    if ((height + d - 1) / d >= needed && (width + d - 1) / d >= needed) return d;
+  }
+  return 1;
+}
+
+#ifndef D2A_HAVE_LIBJPEG
+
+bool jpeg_dct_scaling_available() { return false; }
+
+std::optional<ScaledJpeg> decode_jpeg_scaled(const unsigned char*, std::size_t, int) {
+  return std::nullopt;
+}
+
+#else
+
+bool jpeg_dct_scaling_available() { return true; }
+
+namespace {
+
+// libjpeg reports errors by calling error_exit, which must not return: it jumps back to
+// decode_into. Warnings (corrupt data it would paper over) jump back too.
+struct ErrorManager {
+  jpeg_error_mgr base;
+  std::jmp_buf jump;
+};
+
+[[noreturn]] void on_error(j_common_ptr info) {
+  std::longjmp(reinterpret_cast<ErrorManager*>(info->err)->jump, 1);
+}
+
+void on_message(j_common_ptr info, int level) {
+  if (level < 0) on_error(info);  // a warning: the data is damaged
+}
+
+void on_output(j_common_ptr) {}
+
+// Fills `out` (which outlives the jump, as does everything libjpeg allocated: jpeg_destroy
+// frees it) and returns true, or false on any libjpeg error. No object with a destructor lives
+// in this frame after setjmp.
+bool decode_into(const unsigned char* bytes, std::size_t size, int max_side, ScaledJpeg& out) {
+  jpeg_decompress_struct info;
+  ErrorManager errors;
+  info.err = jpeg_std_error(&errors.base);
+  errors.base.error_exit = on_error;
+  errors.base.emit_message = on_message;
+  errors.base.output_message = on_output;
+  if (setjmp(errors.jump)) {
+    jpeg_destroy_decompress(&info);
+    return false;
+  }
+  jpeg_create_decompress(&info);
+  jpeg_mem_src(&info, bytes, static_cast<unsigned long>(size));
+  jpeg_read_header(&info, TRUE);
+  const int height = static_cast<int>(info.image_height);
+  const int width = static_cast<int>(info.image_width);
+  const int denominator = jpeg_scale_denominator(height, width, max_side);
+  const bool grey = info.jpeg_color_space == JCS_GRAYSCALE;
+  if (denominator == 1 ||
+      !(grey || info.jpeg_color_space == JCS_YCbCr || info.jpeg_color_space == JCS_RGB)) {
+    jpeg_destroy_decompress(&info);
+    return false;
+  }
+  info.out_color_space = grey ? JCS_GRAYSCALE : JCS_RGB;
+  info.scale_num = 1;
+  info.scale_denom = static_cast<unsigned int>(denominator);
+  jpeg_start_decompress(&info);
+  out.height = static_cast<int>(info.output_height);
+  out.width = static_cast<int>(info.output_width);
+  out.channels = info.output_components;
+  out.original_height = height;
+  out.original_width = width;
+  out.denominator = denominator;
+  const std::size_t row = static_cast<std::size_t>(out.width) * out.channels;
+  out.pixels.resize(row * out.height);
+  while (info.output_scanline < info.output_height) {
+    JSAMPROW line = out.pixels.data() + row * info.output_scanline;
+    jpeg_read_scanlines(&info, &line, 1);
+  }
+  jpeg_finish_decompress(&info);
+  jpeg_destroy_decompress(&info);
+  return true;
+}
+
+}  // namespace
+
+std::optional<ScaledJpeg> decode_jpeg_scaled(const unsigned char* bytes, std::size_t size,
+                                             int max_side) {
+  // A JPEG starts with the SOI marker FF D8 FF; anything else is stb's to decode.
+  if (max_side <= 0 || size < 3 || bytes[0] != 0xFF || bytes[1] != 0xD8 || bytes[2] != 0xFF) {
+    return std::nullopt;
+  }
+  ScaledJpeg out;
+  if (!decode_into(bytes, size, max_side, out)) return std::nullopt;
+  return out;
+}
+
+#endif
+
+}  // namespace d2a
