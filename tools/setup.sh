@@ -13,7 +13,7 @@ packages=(
   libgloo-dev                        # headers of c10d's Gloo backend (data-parallel training)
   libhdf5-dev hdf5-tools             # the meta-database, and h5dump/h5ls to inspect it
   libboost-graph-dev libcli11-dev libgtest-dev libstb-dev nlohmann-json3-dev zlib1g-dev
-  libjpeg-dev                        # large JPEGs decoded at 1/2..1/8 size (libhdf5-dev pulls it too)
+  libjpeg-dev libwebp-dev            # large JPEGs decoded at 1/2..1/8 size; WebP images
   dataset-fashion-mnist python3-sklearn  # real image data: Fashion-MNIST, the 8x8 digits
   gnuplot-nox                        # d2a search and d2a report draw their plots with it
   chromium                           # the report test opens the page in a headless browser

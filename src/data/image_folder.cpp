@@ -13,8 +13,8 @@
 #include <thread>
 #include <utility>
 
+#include "d2a/data/image_codecs.h"
 #include "d2a/data/image_ops.h"
-#include "d2a/data/jpeg_decode.h"
 #include "d2a/error.h"
 #include "reader_support.h"
 
@@ -37,9 +37,28 @@ bool is_hidden(const fs::path& path) {
   return !name.empty() && name[0] == '.';
 }
 
+// The extensions read (any case): stb's PNG, JPEG, BMP, TGA and binary PPM/PGM, and WebP
+// where libwebp is built in.
 bool has_image_extension(const fs::path& path) {
   const std::string ext = detail::to_lower(path.extension().string());
-  return ext == ".png" || ext == ".jpg" || ext == ".jpeg";
+  static const std::vector<std::string> stb = {".png", ".jpg", ".jpeg", ".bmp",
+                                               ".tga", ".ppm", ".pgm",  ".pnm"};
+  return std::find(stb.begin(), stb.end(), ext) != stb.end() ||
+         (ext == ".webp" && webp_available());
+}
+
+// The formats has_image_extension accepts, for messages.
+std::string readable_formats() {
+  return std::string("PNG, JPEG, BMP, TGA, PPM/PGM") + (webp_available() ? ", WebP" : "");
+}
+
+// Images in formats d2a does not read, named in the note about skipped files.
+bool is_unreadable_image(const fs::path& path) {
+  const std::string ext = detail::to_lower(path.extension().string());
+  static const std::vector<std::string> known = {".heic", ".heif", ".avif", ".tif", ".tiff",
+                                                 ".gif",  ".jxl",  ".svg",  ".dng", ".cr2",
+                                                 ".nef",  ".arw",  ".webp"};
+  return std::find(known.begin(), known.end(), ext) != known.end();
 }
 
 std::vector<fs::path> sorted_entries(const fs::path& dir) {
@@ -51,6 +70,28 @@ std::vector<fs::path> sorted_entries(const fs::path& dir) {
   return entries;
 }
 
+// An image another decoder gave (a DCT-scaled JPEG, a WebP): alpha dropped as stb's images'
+// (convert_channels), then each axis shrunk to at most max_side (> 0) of its original size.
+DecodedImage shrunk_to(DecodedPixels decoded, int max_side) {
+  DecodedImage image;
+  image.original_height = decoded.original_height;
+  image.original_width = decoded.original_width;
+  image.channels = decoded.channels <= 2 ? 1 : 3;
+  image.pixels = decoded.channels == image.channels
+                     ? std::move(decoded.pixels)
+                     : convert_channels(decoded.pixels.data(),
+                                        static_cast<std::size_t>(decoded.height) * decoded.width,
+                                        decoded.channels, image.channels);
+  image.height =
+      max_side > 0 ? std::min(decoded.original_height, max_side) : decoded.original_height;
+  image.width = max_side > 0 ? std::min(decoded.original_width, max_side) : decoded.original_width;
+  if (image.height != decoded.height || image.width != decoded.width) {
+    image.pixels = resize_bilinear(image.pixels.data(), decoded.height, decoded.width,
+                                   image.channels, image.height, image.width);
+  }
+  return image;
+}
+
 // Decodes one image; one taller or wider than max_side (> 0) is shrunk at once, each axis to at
 // most max_side, so that only the shrunk pixels are kept.
 DecodedImage decode_image(const fs::path& path, int max_side) {
@@ -59,17 +100,15 @@ DecodedImage decode_image(const fs::path& path, int max_side) {
   const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
                                          std::istreambuf_iterator<char>());
   if (bytes.empty()) throw bad_input(path.string() + ": empty image file");
+  if (looks_like_webp(bytes.data(), bytes.size())) {
+    std::string error;
+    auto webp = decode_webp(bytes.data(), bytes.size(), error);
+    if (!webp) throw bad_input(path.string() + ": cannot decode image (WebP: " + error + ")");
+    return shrunk_to(std::move(*webp), max_side);
+  }
   // A JPEG at least twice max_side a side: decoded at 1/2..1/8 in the DCT, then shrunk.
   if (auto small = decode_jpeg_scaled(bytes.data(), bytes.size(), max_side)) {
-    DecodedImage image;
-    image.original_height = small->original_height;
-    image.original_width = small->original_width;
-    image.channels = small->channels;
-    image.height = std::min(small->original_height, max_side);
-    image.width = std::min(small->original_width, max_side);
-    image.pixels = resize_bilinear(small->pixels.data(), small->height, small->width,
-                                   small->channels, image.height, image.width);
-    return image;
+    return shrunk_to(std::move(*small), max_side);
   }
   int width = 0, height = 0, comp = 0;
   std::unique_ptr<stbi_uc, void (*)(void*)> data(
@@ -194,14 +233,21 @@ ImageSet read_image_folder(const std::string& root, const DataOptions& options) 
 
   // List every class's image files first, so that max_per_class skips decoding the rest.
   std::vector<std::pair<fs::path, std::int32_t>> files;
-  fs::path first_skipped;
+  fs::path first_skipped, first_unreadable;
+  std::size_t unreadable = 0;  // of the skipped files, images in formats d2a does not read
   for (std::size_t c = 0; c < class_dirs.size(); ++c) {
     set.class_names.push_back(class_dirs[c].filename().string());
     std::size_t images = 0;
+    const std::size_t unreadable_before = unreadable;
     for (const auto& entry : sorted_entries(class_dirs[c])) {
       if (is_hidden(entry)) continue;
       if (!fs::is_regular_file(entry, ec) || !has_image_extension(entry)) {
-        if (set.skipped_files++ == 0) first_skipped = entry;
+        if (is_unreadable_image(entry)) {
+          if (unreadable++ == 0) first_unreadable = entry;
+        } else if (set.skipped_files - unreadable == 0) {
+          first_skipped = entry;
+        }
+        ++set.skipped_files;
         continue;
       }
       if (options.max_per_class == 0 || images < options.max_per_class) {
@@ -210,12 +256,22 @@ ImageSet read_image_folder(const std::string& root, const DataOptions& options) 
       ++images;
     }
     if (images == 0) {
-      throw bad_input(class_dirs[c].string() + ": class folder holds no images (.png/.jpg/.jpeg)");
+      throw bad_input(class_dirs[c].string() + ": class folder holds no images d2a reads (" +
+                      readable_formats() + ")" +
+                      (unreadable > unreadable_before
+                           ? "; it holds " + std::to_string(unreadable - unreadable_before) +
+                                 " in other formats: convert them first"
+                           : ""));
     }
   }
-  if (set.skipped_files > 0) {
-    std::cerr << "d2a: note: " << dir.string() << ": skipped " << set.skipped_files
+  if (set.skipped_files > unreadable) {
+    std::cerr << "d2a: note: " << dir.string() << ": skipped " << set.skipped_files - unreadable
               << " non-image file(s) in class folders (first: " << first_skipped.string() << ")\n";
+  }
+  if (unreadable > 0) {
+    std::cerr << "d2a: warning: " << dir.string() << ": skipped " << unreadable
+              << " image(s) in a format d2a does not read (first: " << first_unreadable.string()
+              << "); it reads " << readable_formats() << ": convert them to one of those\n";
   }
 
   std::vector<DecodedImage> images = decode_images(files, options.max_side, options.threads);

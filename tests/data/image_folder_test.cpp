@@ -10,13 +10,16 @@
 #include <iterator>
 #include <optional>
 
+#include "d2a/data/image_codecs.h"
 #include "d2a/data/image_ops.h"
-#include "d2a/data/jpeg_decode.h"
 #include "d2a/data/open_image_set.h"
 #include "data_test_support.h"
 
 #if __has_include(<jpeglib.h>)
 #include <jpeglib.h>
+#endif
+#if __has_include(<webp/encode.h>)
+#include <webp/encode.h>
 #endif
 
 namespace d2a {
@@ -329,6 +332,109 @@ TEST(ImageFolder, DecodesLargeJpegsAtAFractionOfTheirSizeInTheDct) {
   for (std::size_t i = 0; i + 2 < swapped.size(); i += 3) std::swap(swapped[i], swapped[i + 2]);
   EXPECT_GT(mean_abs(colour_ref, swapped.data()), 10.0);
   std::cout << "[ info ] DCT-scaled vs stb full decode, mean |difference|: " << colour_diff << "\n";
+}
+
+// Lossless formats besides PNG come back pixel for pixel: BMP and TGA (stb writes them), binary
+// PPM and PGM (written here; the grey one widened to RGB in a colour set).
+TEST(ImageFolder, ReadsBmpTgaAndPnmPixelForPixel) {
+  const fs::path root = test::scratch_dir("folder_formats");
+  const auto picture = [](int c, int seed) {
+    std::vector<std::uint8_t> px(5 * 6 * static_cast<std::size_t>(c));
+    for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<std::uint8_t>(seed + 37 * i);
+    return px;
+  };
+  fs::create_directories(root / "a");
+  fs::create_directories(root / "b");
+  ASSERT_NE(stbi_write_bmp((root / "a" / "x.BMP").c_str(), 6, 5, 3, picture(3, 1).data()), 0);
+  ASSERT_NE(stbi_write_tga((root / "a" / "y.tga").c_str(), 6, 5, 3, picture(3, 2).data()), 0);
+  const auto write_pnm = [](const fs::path& path, const char* magic,
+                            const std::vector<std::uint8_t>& px) {
+    std::ofstream out(path, std::ios::binary);
+    out << magic << "\n6 5\n255\n";
+    out.write(reinterpret_cast<const char*>(px.data()), static_cast<std::streamsize>(px.size()));
+  };
+  write_pnm(root / "b" / "z.ppm", "P6", picture(3, 3));
+  write_pnm(root / "b" / "g.pgm", "P5", picture(1, 4));
+
+  const ImageSet set = read_image_folder(root.string(), DataOptions{});
+  ASSERT_EQ(set.labels, (std::vector<std::int32_t>{0, 0, 1, 1}));
+  EXPECT_EQ(set.height, 5);
+  EXPECT_EQ(set.width, 6);
+  ASSERT_EQ(set.channels, 3);
+  EXPECT_EQ(set.skipped_files, 0u);
+  const auto same = [&](std::size_t i, const std::vector<std::uint8_t>& px) {
+    return std::equal(px.begin(), px.end(), set.image(i));
+  };
+  EXPECT_TRUE(same(0, picture(3, 1)));  // a/x.BMP
+  EXPECT_TRUE(same(1, picture(3, 2)));  // a/y.tga
+  const auto grey = picture(1, 4);      // b/g.pgm, widened
+  EXPECT_TRUE(same(2, convert_channels(grey.data(), grey.size(), 1, 3)));
+  EXPECT_TRUE(same(3, picture(3, 3)));  // b/z.ppm
+  EXPECT_FALSE(same(3, picture(3, 4)));
+}
+
+// WebP (libwebp): lossless files come back pixel for pixel, alpha dropped as PNG's; a corrupt one
+// is one error line naming it. Images in formats d2a does not read (HEIC here) are skipped with
+// a warning that says which formats it reads, apart from the note about other files; a class of
+// nothing but such images is an error that says so.
+TEST(ImageFolder, ReadsWebpAndWarnsOfImagesInFormatsItDoesNotRead) {
+#if __has_include(<webp/encode.h>)
+  if (!webp_available()) GTEST_SKIP() << "built without libwebp: .webp files are skipped";
+  const fs::path root = test::scratch_dir("folder_webp");
+  fs::create_directories(root / "a");
+  fs::create_directories(root / "b");
+  std::vector<std::uint8_t> rgb(4 * 7 * 3), rgba(4 * 7 * 4);
+  for (std::size_t i = 0; i < rgb.size(); ++i) rgb[i] = static_cast<std::uint8_t>(11 * i + 3);
+  for (std::size_t i = 0; i < rgba.size(); ++i) rgba[i] = static_cast<std::uint8_t>(7 * i + 5);
+  const auto write = [](const fs::path& path, std::uint8_t* data, std::size_t size) {
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+    WebPFree(data);
+  };
+  std::uint8_t* out = nullptr;
+  std::size_t size = WebPEncodeLosslessRGB(rgb.data(), 7, 4, 7 * 3, &out);
+  ASSERT_GT(size, 0u);
+  write(root / "a" / "plain.webp", out, size);
+  size = WebPEncodeLosslessRGBA(rgba.data(), 7, 4, 7 * 4, &out);
+  ASSERT_GT(size, 0u);
+  write(root / "b" / "alpha.WEBP", out, size);
+  test::write_bytes(root / "b" / "phone.heic", {0, 0, 0, 24, 'f', 't', 'y', 'p'});
+  test::write_bytes(root / "b" / "notes.txt", {'h', 'i'});
+
+  testing::internal::CaptureStderr();
+  const ImageSet set = read_image_folder(root.string(), DataOptions{});
+  const std::string log = testing::internal::GetCapturedStderr();
+  ASSERT_EQ(set.labels, (std::vector<std::int32_t>{0, 1}));
+  EXPECT_EQ(set.height, 4);
+  EXPECT_EQ(set.width, 7);
+  ASSERT_EQ(set.channels, 3);
+  EXPECT_TRUE(std::equal(rgb.begin(), rgb.end(), set.image(0)));
+  const auto no_alpha = convert_channels(rgba.data(), 4 * 7, 4, 3);
+  EXPECT_TRUE(std::equal(no_alpha.begin(), no_alpha.end(), set.image(1)));
+  EXPECT_EQ(set.skipped_files, 2u);
+  EXPECT_NE(log.find("skipped 1 non-image file(s) in class folders (first: " +
+                     (root / "b" / "notes.txt").string()),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("skipped 1 image(s) in a format d2a does not read (first: " +
+                     (root / "b" / "phone.heic").string() +
+                     "); it reads PNG, JPEG, BMP, TGA, PPM/PGM, WebP"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 2) << log;
+
+  // A class of nothing d2a reads; then a corrupt WebP.
+  fs::remove(root / "b" / "alpha.WEBP");
+  test::expect_bad_input([&] { read_image_folder(root.string(), DataOptions{}); },
+                         "holds no images d2a reads (PNG, JPEG, BMP, TGA, PPM/PGM, WebP); it "
+                         "holds 1 in other formats: convert them first");
+  test::write_bytes(root / "b" / "bad.webp", {'R', 'I', 'F', 'F', 30, 0, 0, 0, 'W', 'E', 'B', 'P',
+                                              'V', 'P', '8', 'L', 1, 2});
+  test::expect_bad_input([&] { read_image_folder(root.string(), DataOptions{}); },
+                         "bad.webp: cannot decode image (WebP: ");
+#else
+  GTEST_SKIP() << "no webp/encode.h to write WebP files with";
+#endif
 }
 
 // Decoding on several threads gives the set of one thread, and the error of the first bad file in

@@ -1,5 +1,5 @@
 // Image folders (PNG/JPEG through stb_image, and a JPEG of 16 px a side or more through
-// libjpeg's DCT scaling, data/jpeg_decode.h): read_image_folder on a folder of two classes, one
+// libjpeg's DCT scaling, data/image_codecs.h): read_image_folder on a folder of two classes, one
 // image the input, the other a fixed valid 2x2 PNG, keeping at most 8 px a side.
 #include <filesystem>
 

@@ -14,9 +14,11 @@ namespace d2a {
 // Grey images stay 1 channel and colour images 3 (alpha is dropped); a set that mixes grey and
 // colour becomes RGB. Images of another size than the most common one are resized to it
 // (bilinear, one warning line on stderr, counted in ImageSet::resized_images) or refused, as
-// options.mixed_sizes says. Files that are not .png/.jpg/.jpeg (any case) in class folders are
-// skipped, counted in ImageSet::skipped_files and noted in one line on stderr; files directly
-// in the root and hidden entries (".name") are ignored.
+// options.mixed_sizes says. Images are .png, .jpg/.jpeg, .bmp, .tga, .ppm/.pgm/.pnm and, where
+// libwebp is built in, .webp (any case; data/image_codecs.h). Other files in class folders are
+// skipped, counted in ImageSet::skipped_files and noted in one line on stderr, and images in
+// formats d2a does not read (.heic, .tiff, .gif, ...) in a warning line of their own that says
+// which formats it reads; files directly in the root and hidden entries (".name") are ignored.
 // Throws d2a::Error (bad input) naming the path for: a missing folder, an empty folder, fewer
 // than 2 class folders, a class folder without images, an image that cannot be decoded
 // (corrupt, truncated, unsupported), and mixed sizes under MixedSizes::kRefuse.

@@ -1,4 +1,7 @@
-#include "d2a/data/jpeg_decode.h"
+#include "d2a/data/image_codecs.h"
+
+#include <algorithm>
+#include <string>
 
 #ifdef D2A_HAVE_LIBJPEG
 #include <csetjmp>
@@ -6,6 +9,9 @@
 // clang-format off: after <cstdio>
 #include <jpeglib.h>
 // clang-format on
+#endif
+#ifdef D2A_HAVE_LIBWEBP
+#include <webp/decode.h>
 #endif
 
 namespace d2a {
@@ -23,7 +29,7 @@ int jpeg_scale_denominator(int height, int width, int max_side) {
 
 bool jpeg_dct_scaling_available() { return false; }
 
-std::optional<ScaledJpeg> decode_jpeg_scaled(const unsigned char*, std::size_t, int) {
+std::optional<DecodedPixels> decode_jpeg_scaled(const unsigned char*, std::size_t, int) {
   return std::nullopt;
 }
 
@@ -53,7 +59,7 @@ void on_output(j_common_ptr) {}
 // Fills `out` (which outlives the jump, as does everything libjpeg allocated: jpeg_destroy
 // frees it) and returns true, or false on any libjpeg error. No object with a destructor lives
 // in this frame after setjmp.
-bool decode_into(const unsigned char* bytes, std::size_t size, int max_side, ScaledJpeg& out) {
+bool decode_into(const unsigned char* bytes, std::size_t size, int max_side, DecodedPixels& out) {
   jpeg_decompress_struct info;
   ErrorManager errors;
   info.err = jpeg_std_error(&errors.base);
@@ -99,14 +105,64 @@ bool decode_into(const unsigned char* bytes, std::size_t size, int max_side, Sca
 
 }  // namespace
 
-std::optional<ScaledJpeg> decode_jpeg_scaled(const unsigned char* bytes, std::size_t size,
-                                             int max_side) {
+std::optional<DecodedPixels> decode_jpeg_scaled(const unsigned char* bytes, std::size_t size,
+                                                int max_side) {
   // A JPEG starts with the SOI marker FF D8 FF; anything else is stb's to decode.
   if (max_side <= 0 || size < 3 || bytes[0] != 0xFF || bytes[1] != 0xD8 || bytes[2] != 0xFF) {
     return std::nullopt;
   }
-  ScaledJpeg out;
+  DecodedPixels out;
   if (!decode_into(bytes, size, max_side, out)) return std::nullopt;
+  return out;
+}
+
+#endif
+
+bool looks_like_webp(const unsigned char* bytes, std::size_t size) {
+  return size >= 12 && std::equal(bytes, bytes + 4, "RIFF") &&
+         std::equal(bytes + 8, bytes + 12, "WEBP");
+}
+
+#ifndef D2A_HAVE_LIBWEBP
+
+bool webp_available() { return false; }
+
+std::optional<DecodedPixels> decode_webp(const unsigned char*, std::size_t, std::string& error) {
+  error = "this d2a was built without libwebp";
+  return std::nullopt;
+}
+
+#else
+
+bool webp_available() { return true; }
+
+std::optional<DecodedPixels> decode_webp(const unsigned char* bytes, std::size_t size,
+                                         std::string& error) {
+  WebPBitstreamFeatures features;
+  const VP8StatusCode status = WebPGetFeatures(bytes, size, &features);
+  if (status != VP8_STATUS_OK) {
+    error = "not a WebP libwebp can read (status " + std::to_string(static_cast<int>(status)) + ")";
+    return std::nullopt;
+  }
+  if (features.has_animation) {
+    error = "animated WebP";
+    return std::nullopt;
+  }
+  DecodedPixels out;
+  out.height = out.original_height = features.height;
+  out.width = out.original_width = features.width;
+  out.channels = features.has_alpha ? 4 : 3;
+  const std::size_t stride = static_cast<std::size_t>(out.width) * out.channels;
+  out.pixels.resize(stride * out.height);
+  const std::uint8_t* done = features.has_alpha
+                                 ? WebPDecodeRGBAInto(bytes, size, out.pixels.data(),
+                                                      out.pixels.size(), static_cast<int>(stride))
+                                 : WebPDecodeRGBInto(bytes, size, out.pixels.data(),
+                                                     out.pixels.size(), static_cast<int>(stride));
+  if (done == nullptr) {
+    error = "libwebp could not decode it";
+    return std::nullopt;
+  }
   return out;
 }
 

@@ -1,23 +1,26 @@
 #pragma once
+// The decoders the image folder reader uses besides stb (PNG, JPEG, BMP, TGA, PPM/PGM), each
+// optional in CMake: libjpeg for large JPEGs, libwebp for WebP. No torch here.
+//
 // Large JPEGs decoded small: libjpeg can run its inverse DCT at 1/2, 1/4 or 1/8 of an image's
 // size, so a 12-megapixel photo meant for a 32x32 network never exists at full size. The image
 // folder reader uses it for a JPEG at least twice the side it keeps (DataOptions::max_side) and
 // shrinks the result with the same resize_bilinear as any other image; every other image (and
 // every image when d2a was built without libjpeg) is decoded by stb at full size, as before.
-// No torch here.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace d2a {
 
-struct ScaledJpeg {
-  std::vector<std::uint8_t> pixels;  // HWC at the scaled size
-  int height = 0, width = 0;         // ceil(original / denominator)
-  int channels = 0;                  // 1 (greyscale JPEG) or 3 (RGB)
+struct DecodedPixels {
+  std::vector<std::uint8_t> pixels;  // HWC at the decoded size
+  int height = 0, width = 0;         // a scaled JPEG: ceil(original / denominator)
+  int channels = 0;                  // 1 (greyscale JPEG), 3 (RGB) or 4 (WebP with alpha)
   int original_height = 0, original_width = 0;
-  int denominator = 1;
+  int denominator = 1;  // the JPEG's DCT scale; 1 for full size
 };
 
 // Whether this build has libjpeg (CMake found it); without, decode_jpeg_scaled returns nothing.
@@ -32,7 +35,17 @@ int jpeg_scale_denominator(int height, int width, int max_side);
 // is 1, when the bytes are not a JPEG, when its colours are not greyscale, YCbCr or RGB (CMYK),
 // or when libjpeg reports any error or warning (a corrupt or truncated file): the caller then
 // decodes with stb, which gives the error message it always gave.
-std::optional<ScaledJpeg> decode_jpeg_scaled(const unsigned char* bytes, std::size_t size,
-                                             int max_side);
+std::optional<DecodedPixels> decode_jpeg_scaled(const unsigned char* bytes, std::size_t size,
+                                                int max_side);
+
+// WebP (lossy or lossless, still images): whether this build has libwebp (CMake found it); the
+// reader only lists .webp files when it does.
+bool webp_available();
+// True when the bytes start as a WebP file does ("RIFF", 4 bytes, "WEBP").
+bool looks_like_webp(const unsigned char* bytes, std::size_t size);
+// Decodes a WebP at full size, RGB, or RGBA when it has alpha. Nothing when libwebp refuses it
+// (corrupt, truncated, animated) or this build has no libwebp; `error` then says why.
+std::optional<DecodedPixels> decode_webp(const unsigned char* bytes, std::size_t size,
+                                         std::string& error);
 
 }  // namespace d2a
