@@ -118,6 +118,90 @@ std::optional<DecodedPixels> decode_jpeg_scaled(const unsigned char* bytes, std:
 
 #endif
 
+namespace {
+
+// Bounds-checked reads of a TIFF structure (EXIF) in either byte order.
+struct TiffReader {
+  const unsigned char* data;
+  std::size_t size;
+  bool little;
+  bool has(std::size_t offset, std::size_t n) const { return offset <= size && n <= size - offset; }
+  std::uint32_t u16(std::size_t o) const {
+    return little ? data[o] | data[o + 1] << 8 : data[o] << 8 | data[o + 1];
+  }
+  std::uint32_t u32(std::size_t o) const {
+    return little ? u16(o) | u16(o + 2) << 16 : u16(o) << 16 | u16(o + 2);
+  }
+};
+
+// The Orientation tag (0x0112) of IFD0 of the TIFF structure in `data`, or 1.
+int tiff_orientation(const unsigned char* data, std::size_t size) {
+  if (size < 8) return 1;
+  const bool little = data[0] == 'I' && data[1] == 'I';
+  if (!little && !(data[0] == 'M' && data[1] == 'M')) return 1;
+  const TiffReader tiff{data, size, little};
+  if (tiff.u16(2) != 42) return 1;
+  const std::size_t ifd = tiff.u32(4);
+  if (!tiff.has(ifd, 2)) return 1;
+  const std::size_t entries = tiff.u16(ifd);
+  for (std::size_t i = 0; i < entries; ++i) {
+    const std::size_t entry = ifd + 2 + 12 * i;
+    if (!tiff.has(entry, 12)) return 1;
+    if (tiff.u16(entry) == 0x0112 && tiff.u16(entry + 2) == 3 /* SHORT */) {
+      const std::uint32_t value = tiff.u16(entry + 8);
+      return value >= 1 && value <= 8 ? static_cast<int>(value) : 1;
+    }
+  }
+  return 1;
+}
+
+}  // namespace
+
+int jpeg_exif_orientation(const unsigned char* bytes, std::size_t size) {
+  if (size < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8) return 1;
+  std::size_t at = 2;
+  // Marker segments up to the image data: FF, marker, 2-byte big-endian length (with itself).
+  while (at + 4 <= size && bytes[at] == 0xFF) {
+    const unsigned char marker = bytes[at + 1];
+    if (marker == 0xDA || marker == 0xD9) break;  // start of scan, end of image
+    const std::size_t length = static_cast<std::size_t>(bytes[at + 2]) << 8 | bytes[at + 3];
+    if (length < 2 || length > size - at - 2) break;
+    const unsigned char* body = bytes + at + 4;
+    const std::size_t body_size = length - 2;
+    if (marker == 0xE1 && body_size >= 6 && std::equal(body, body + 6, "Exif\0\0")) {
+      return tiff_orientation(body + 6, body_size - 6);
+    }
+    at += 2 + length;
+  }
+  return 1;
+}
+
+void apply_exif_orientation(DecodedPixels& image, int orientation) {
+  if (orientation < 2 || orientation > 8) return;
+  const int h = image.height, w = image.width, c = image.channels;
+  const int o = orientation;
+  const bool turned = o >= 5;  // 5..8 swap the axes
+  const bool flip_rows = o == 3 || o == 4 || o == 6 || o == 7;
+  const bool flip_columns = o == 2 || o == 3 || o == 7 || o == 8;
+  const int out_h = turned ? w : h, out_w = turned ? h : w;
+  std::vector<std::uint8_t> out(image.pixels.size());
+  for (int y = 0; y < out_h; ++y) {
+    for (int x = 0; x < out_w; ++x) {
+      // The stored pixel shown at (y, x): axes swapped for 5..8, then rows and columns
+      // reversed as the orientation says.
+      int sy = turned ? x : y, sx = turned ? y : x;
+      if (flip_rows) sy = h - 1 - sy;
+      if (flip_columns) sx = w - 1 - sx;
+      std::copy_n(image.pixels.data() + (static_cast<std::size_t>(sy) * w + sx) * c, c,
+                  out.data() + (static_cast<std::size_t>(y) * out_w + x) * c);
+    }
+  }
+  image.pixels = std::move(out);
+  image.height = out_h;
+  image.width = out_w;
+  if (turned) std::swap(image.original_height, image.original_width);
+}
+
 bool looks_like_webp(const unsigned char* bytes, std::size_t size) {
   return size >= 12 && std::equal(bytes, bytes + 4, "RIFF") &&
          std::equal(bytes + 8, bytes + 12, "WEBP");

@@ -106,8 +106,11 @@ DecodedImage decode_image(const fs::path& path, int max_side) {
     if (!webp) throw bad_input(path.string() + ": cannot decode image (WebP: " + error + ")");
     return shrunk_to(std::move(*webp), max_side);
   }
-  // A JPEG at least twice max_side a side: decoded at 1/2..1/8 in the DCT, then shrunk.
+  // A JPEG is turned upright as its EXIF orientation says, before it is shrunk; one at least
+  // twice max_side a side is decoded at 1/2..1/8 in the DCT.
+  const int orientation = jpeg_exif_orientation(bytes.data(), bytes.size());
   if (auto small = decode_jpeg_scaled(bytes.data(), bytes.size(), max_side)) {
+    apply_exif_orientation(*small, orientation);
     return shrunk_to(std::move(*small), max_side);
   }
   int width = 0, height = 0, comp = 0;
@@ -120,20 +123,15 @@ DecodedImage decode_image(const fs::path& path, int max_side) {
     throw bad_input(path.string() + ": cannot decode image (" +
                     std::string(reason ? reason : "unknown error") + "; corrupt or truncated?)");
   }
-  DecodedImage image;
-  image.height = image.original_height = height;
-  image.width = image.original_width = width;
-  image.channels = comp <= 2 ? 1 : 3;  // grey(+alpha) -> grey, RGB(A) -> RGB
-  image.pixels =
-      convert_channels(data.get(), static_cast<std::size_t>(width) * height, comp, image.channels);
-  if (max_side > 0 && (height > max_side || width > max_side)) {
-    data.reset();
-    image.height = std::min(height, max_side);
-    image.width = std::min(width, max_side);
-    image.pixels = resize_bilinear(image.pixels.data(), height, width, image.channels, image.height,
-                                   image.width);
-  }
-  return image;
+  DecodedPixels decoded;
+  decoded.height = decoded.original_height = height;
+  decoded.width = decoded.original_width = width;
+  decoded.channels = comp <= 2 ? 1 : 3;  // grey(+alpha) -> grey, RGB(A) -> RGB
+  decoded.pixels = convert_channels(data.get(), static_cast<std::size_t>(width) * height, comp,
+                                    decoded.channels);
+  data.reset();
+  apply_exif_orientation(decoded, orientation);
+  return shrunk_to(std::move(decoded), max_side);
 }
 
 // Decodes every file, `threads` at a time (0 = every core); throws the error of the first file

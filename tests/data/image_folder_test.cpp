@@ -437,6 +437,141 @@ TEST(ImageFolder, ReadsWebpAndWarnsOfImagesInFormatsItDoesNotRead) {
 #endif
 }
 
+// A JPEG whose bytes carry an EXIF APP1 segment with Orientation = `orientation` (big-endian
+// TIFF, or little-endian with `little`), inserted after the SOI marker of `jpeg`.
+std::vector<std::uint8_t> with_exif_orientation(const std::vector<std::uint8_t>& jpeg,
+                                                int orientation, bool little = false) {
+  const auto u16 = [&](int v) {
+    return little ? std::vector<std::uint8_t>{std::uint8_t(v), std::uint8_t(v >> 8)}
+                  : std::vector<std::uint8_t>{std::uint8_t(v >> 8), std::uint8_t(v)};
+  };
+  std::vector<std::uint8_t> tiff = {std::uint8_t(little ? 'I' : 'M'),
+                                    std::uint8_t(little ? 'I' : 'M')};
+  const auto add = [&](const std::vector<std::uint8_t>& b) {
+    tiff.insert(tiff.end(), b.begin(), b.end());
+  };
+  add(u16(42));
+  add(little ? std::vector<std::uint8_t>{8, 0, 0, 0} : std::vector<std::uint8_t>{0, 0, 0, 8});
+  add(u16(2));  // two entries: ImageWidth first, then Orientation
+  add(u16(0x0100));
+  add(u16(3));
+  add(little ? std::vector<std::uint8_t>{1, 0, 0, 0} : std::vector<std::uint8_t>{0, 0, 0, 1});
+  add(u16(6));
+  add(u16(0));
+  add(u16(0x0112));
+  add(u16(3));
+  add(little ? std::vector<std::uint8_t>{1, 0, 0, 0} : std::vector<std::uint8_t>{0, 0, 0, 1});
+  add(u16(orientation));
+  add(u16(0));
+  add({0, 0, 0, 0});  // no next IFD
+  std::vector<std::uint8_t> app1 = {0xFF, 0xE1, 0, 0, 'E', 'x', 'i', 'f', 0, 0};
+  app1.insert(app1.end(), tiff.begin(), tiff.end());
+  const std::size_t length = app1.size() - 2;
+  app1[2] = static_cast<std::uint8_t>(length >> 8);
+  app1[3] = static_cast<std::uint8_t>(length);
+  std::vector<std::uint8_t> out(jpeg.begin(), jpeg.begin() + 2);
+  out.insert(out.end(), app1.begin(), app1.end());
+  out.insert(out.end(), jpeg.begin() + 2, jpeg.end());
+  return out;
+}
+
+std::vector<std::uint8_t> file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Phones store portrait photos sideways with an EXIF orientation; the reader turns them upright
+// as a photo viewer shows them, for every one of the 8 orientations, on both the full-size (stb)
+// and the DCT-scaled path. Without the tag, or with a damaged one, nothing turns.
+TEST(ImageFolder, TurnsJpegsUprightAsTheirExifOrientationSays) {
+  const fs::path root = test::scratch_dir("folder_exif");
+  const fs::path plain = root / "plain.jpg";
+  std::vector<std::uint8_t> px(4 * 6 * 3);
+  for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<std::uint8_t>(i * 10 % 256);
+  ASSERT_NE(stbi_write_jpg(plain.c_str(), 6, 4, 3, px.data(), 95), 0);  // 4 high, 6 wide
+  const std::vector<std::uint8_t> jpeg = file_bytes(plain);
+  EXPECT_EQ(jpeg_exif_orientation(jpeg.data(), jpeg.size()), 1);
+  int w = 0, h = 0, c = 0;
+  stbi_uc* raw = stbi_load(plain.c_str(), &w, &h, &c, 3);
+  ASSERT_NE(raw, nullptr);
+  const std::vector<std::uint8_t> stored(raw, raw + 4 * 6 * 3);
+  stbi_image_free(raw);
+
+  // The pixel shown at (y, x) upright is the stored pixel at ...: EXIF's table, written out.
+  const auto expected = [&](int orientation) {
+    const bool turned = orientation >= 5;
+    const int oh = turned ? 6 : 4, ow = turned ? 4 : 6;
+    std::vector<std::uint8_t> out;
+    for (int y = 0; y < oh; ++y) {
+      for (int x = 0; x < ow; ++x) {
+        const std::pair<int, int> at[9] = {{0, 0},         {y, x},         {y, 5 - x},
+                                           {3 - y, 5 - x}, {3 - y, x},     {x, y},
+                                           {3 - x, y},     {3 - x, 5 - y}, {x, 5 - y}};
+        const auto [sy, sx] = at[orientation];
+        for (int k = 0; k < 3; ++k) out.push_back(stored[(sy * 6 + sx) * 3 + k]);
+      }
+    }
+    return out;
+  };
+  for (int orientation = 1; orientation <= 8; ++orientation) {
+    for (const bool little : {false, true}) {
+      const auto tagged = with_exif_orientation(jpeg, orientation, little);
+      ASSERT_EQ(jpeg_exif_orientation(tagged.data(), tagged.size()), orientation);
+      const fs::path dir = root / ("o" + std::to_string(orientation) + (little ? "le" : "be"));
+      test::write_bytes(dir / "a" / "photo.jpg", tagged);
+      test::write_bytes(dir / "b" / "photo.jpg", tagged);
+      const ImageSet set = read_image_folder(dir.string(), DataOptions{});
+      EXPECT_EQ(set.height, orientation >= 5 ? 6 : 4) << orientation;
+      const auto want = expected(orientation);
+      EXPECT_TRUE(std::equal(want.begin(), want.end(), set.image(0)))
+          << "orientation " << orientation;
+    }
+  }
+  EXPECT_NE(expected(6), expected(8));  // the table tells the turns apart
+
+  // Damaged EXIF: a cut segment, an IFD offset past the end, a value out of range: as stored.
+  auto cut = with_exif_orientation(jpeg, 6);
+  cut.resize(30);
+  EXPECT_EQ(jpeg_exif_orientation(cut.data(), cut.size()), 1);
+  auto far = with_exif_orientation(jpeg, 6);
+  far[4 + 6 + 7] = 0xF0;  // IFD0 offset 0x...F0: outside the segment
+  EXPECT_EQ(jpeg_exif_orientation(far.data(), far.size()), 1);
+  auto nine = with_exif_orientation(jpeg, 9);
+  EXPECT_EQ(jpeg_exif_orientation(nine.data(), nine.size()), 1);
+
+  // The DCT-scaled path turns too: a 64x128 photo tagged 6, kept at 16 px a side, equals the
+  // upright copy shrunk the same way within a level of rounding.
+  if (jpeg_dct_scaling_available()) {
+    std::vector<std::uint8_t> big(64 * 128 * 3);
+    for (std::size_t i = 0; i < big.size(); ++i)
+      big[i] = static_cast<std::uint8_t>((i / 3 % 128) + (i / 384) + 40 * (i % 3));
+    const fs::path big_plain = root / "big.jpg";
+    ASSERT_NE(stbi_write_jpg(big_plain.c_str(), 128, 64, 3, big.data(), 95), 0);
+    const auto big_jpeg = file_bytes(big_plain);
+    const auto scaled = decode_jpeg_scaled(big_jpeg.data(), big_jpeg.size(), 16);
+    ASSERT_TRUE(scaled.has_value());
+    ASSERT_EQ(scaled->denominator, 2);
+    DecodedPixels upright = *scaled;
+    apply_exif_orientation(upright, 6);
+    ASSERT_EQ(upright.height, 64);
+    ASSERT_EQ(upright.width, 32);
+    EXPECT_EQ(upright.original_height, 128);
+    const auto want = resize_bilinear(upright.pixels.data(), 64, 32, 3, 16, 16);
+    const fs::path dir = root / "dct";
+    test::write_bytes(dir / "a" / "photo.jpg", with_exif_orientation(big_jpeg, 6));
+    test::write_bytes(dir / "b" / "photo.jpg", big_jpeg);
+    DataOptions options;
+    options.max_side = 16;
+    testing::internal::CaptureStderr();
+    const ImageSet set = read_image_folder(dir.string(), options);
+    const std::string log = testing::internal::GetCapturedStderr();
+    EXPECT_NE(log.find("the largest was 128x64"), std::string::npos) << log;
+    EXPECT_TRUE(std::equal(want.begin(), want.end(), set.image(0)));
+    const std::vector<std::uint8_t> unturned(set.image(1), set.image(1) + want.size());
+    EXPECT_NE(unturned, want);
+  }
+}
+
 // Decoding on several threads gives the set of one thread, and the error of the first bad file in
 // file order, however the threads are timed.
 TEST(ImageFolder, DecodesOnThreadsToTheSameSetAndTheFirstError) {

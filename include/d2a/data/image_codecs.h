@@ -38,6 +38,16 @@ int jpeg_scale_denominator(int height, int width, int max_side);
 std::optional<DecodedPixels> decode_jpeg_scaled(const unsigned char* bytes, std::size_t size,
                                                 int max_side);
 
+// The EXIF Orientation (1..8) in a JPEG's APP1 segment: how the stored pixels must be turned to
+// show the photo upright (phones store portrait photos sideways, tagged 6 or 8). 1 (as stored)
+// when the bytes are not a JPEG, have no such tag, or it cannot be read.
+int jpeg_exif_orientation(const unsigned char* bytes, std::size_t size);
+// Turns `image` upright as EXIF `orientation` says: 2 mirrors it left-right, 3 turns it 180
+// degrees, 4 flips it top-bottom, 5 transposes it, 6 turns it 90 degrees clockwise, 7 does both
+// 6 and a mirror (transverse), 8 turns it 90 degrees anticlockwise; 1 (or anything else) leaves
+// it. The original size turns with it.
+void apply_exif_orientation(DecodedPixels& image, int orientation);
+
 // WebP (lossy or lossless, still images): whether this build has libwebp (CMake found it); the
 // reader only lists .webp files when it does.
 bool webp_available();
