@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -68,6 +69,35 @@ std::vector<fs::path> sorted_entries(const fs::path& dir) {
   if (ec) throw bad_input(dir.string() + ": cannot list folder (" + ec.message() + ")");
   std::sort(entries.begin(), entries.end());
   return entries;
+}
+
+// Every entry under a class folder that is not a folder, in the order torchvision's ImageFolder
+// takes them: the class folder and its sub-folders at any depth (hidden ones skipped, linked ones
+// followed, each real folder once) sorted by path as text, each one's entries sorted by name.
+std::vector<fs::path> class_files(const fs::path& class_dir) {
+  std::vector<std::pair<std::string, std::vector<fs::path>>> folders;  // path, its files
+  std::vector<fs::path> pending{class_dir};
+  std::set<fs::path> seen;
+  std::error_code ec;
+  while (!pending.empty()) {
+    const fs::path folder = pending.back();
+    pending.pop_back();
+    const fs::path real = fs::canonical(folder, ec);
+    if (ec || !seen.insert(real).second) continue;  // a link back to a folder already listed
+    std::vector<fs::path> files;
+    for (const auto& entry : sorted_entries(folder)) {
+      if (is_hidden(entry)) continue;
+      (fs::is_directory(entry, ec) ? pending : files).push_back(entry);
+    }
+    folders.emplace_back(folder.string(), std::move(files));
+  }
+  std::sort(folders.begin(), folders.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<fs::path> files;
+  for (auto& folder : folders) {
+    files.insert(files.end(), folder.second.begin(), folder.second.end());
+  }
+  return files;
 }
 
 // An image another decoder gave (a DCT-scaled JPEG, a WebP): alpha dropped as stb's images'
@@ -237,8 +267,7 @@ ImageSet read_image_folder(const std::string& root, const DataOptions& options) 
     set.class_names.push_back(class_dirs[c].filename().string());
     std::size_t images = 0;
     const std::size_t unreadable_before = unreadable;
-    for (const auto& entry : sorted_entries(class_dirs[c])) {
-      if (is_hidden(entry)) continue;
+    for (const auto& entry : class_files(class_dirs[c])) {
       if (!fs::is_regular_file(entry, ec) || !has_image_extension(entry)) {
         if (is_unreadable_image(entry)) {
           if (unreadable++ == 0) first_unreadable = entry;

@@ -572,6 +572,34 @@ TEST(ImageFolder, TurnsJpegsUprightAsTheirExifOrientationSays) {
   }
 }
 
+// Images may lie in sub-folders of a class folder at any depth, as torchvision's ImageFolder
+// reads them, and in its order: folders sorted by path as text ("a/sub" < "a/sub-2" <
+// "a/sub/deep"), then file names. Hidden folders are skipped; a link back up is followed once.
+TEST(ImageFolder, ReadsImagesInSubFoldersOfAClassInTorchvisionsOrder) {
+  const fs::path root = test::scratch_dir("folder_nested");
+  test::write_png(root / "cat" / "m.png", 2, 2, 1, 10);
+  test::write_png(root / "cat" / "sub" / "b.png", 2, 2, 1, 20);
+  test::write_png(root / "cat" / "sub-2" / "c.png", 2, 2, 1, 30);
+  test::write_png(root / "cat" / "sub" / "deep" / "d.png", 2, 2, 1, 40);
+  test::write_png(root / "cat" / ".cache" / "x.png", 2, 2, 1, 50);
+  fs::create_directory_symlink("..", root / "cat" / "sub" / "loop");  // back to cat: a cycle
+  test::write_png(root / "dog" / "2024" / "e.png", 2, 2, 1, 60);
+
+  const ImageSet set = read_image_folder(root.string(), DataOptions{});
+  ASSERT_EQ(set.labels, (std::vector<std::int32_t>{0, 0, 0, 0, 1}));
+  std::vector<int> firsts;
+  for (std::size_t i = 0; i < set.labels.size(); ++i) firsts.push_back(set.image(i)[0]);
+  // m, sub/b, sub-2/c, sub/deep/d (depth-first would put d before c), then the dog.
+  EXPECT_EQ(firsts, (std::vector<int>{10, 20, 30, 40, 60}));
+  EXPECT_EQ(set.skipped_files, 0u);
+
+  DataOptions two;
+  two.max_per_class = 2;
+  const ImageSet first_two = read_image_folder(root.string(), two);
+  ASSERT_EQ(first_two.labels, (std::vector<std::int32_t>{0, 0, 1}));
+  EXPECT_EQ(first_two.image(1)[0], 20);
+}
+
 // Decoding on several threads gives the set of one thread, and the error of the first bad file in
 // file order, however the threads are timed.
 TEST(ImageFolder, DecodesOnThreadsToTheSameSetAndTheFirstError) {

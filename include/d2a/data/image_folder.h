@@ -9,7 +9,9 @@
 
 namespace d2a {
 
-// Reads an image folder. Images are taken in sorted file-name order within each class; with
+// Reads an image folder: one sub-folder per class, whose images may lie in sub-folders of it at
+// any depth. Images are taken in torchvision ImageFolder's order within each class (folders
+// sorted by path, then file names; hidden entries skipped, linked folders followed once); with
 // options.max_per_class > 0 only the first n image files of each class are decoded.
 // Grey images stay 1 channel and colour images 3 (alpha is dropped); a set that mixes grey and
 // colour becomes RGB. Images of another size than the most common one are resized to it
