@@ -18,6 +18,13 @@ void add_common_options(CLI::App* command, CommonOptions& options) {
       ->capture_default_str();
 }
 
+std::string data_help(bool several) {
+  return std::string(several ? "Image sources, each" : "Images") +
+         ": a folder of class sub-folders of PNG, JPEG, WebP, BMP, TGA or PPM/PGM images (any "
+         "size, any depth below the class folder; train/ and test/ splits optional), a folder "
+         "of IDX or CIFAR binary files, or a name (fashion-mnist, digits)";
+}
+
 std::shared_ptr<CommonOptions> set_action(CLI::App* command, Action& action, Body body) {
   auto options = std::make_shared<CommonOptions>();
   add_common_options(command, *options);

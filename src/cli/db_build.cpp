@@ -57,8 +57,7 @@ void add_db_build(CLI::App* db, Action& action) {
   auto shard = std::make_shared<std::string>("0/1");
   auto cells = std::make_shared<std::vector<std::string>>();
   auto cells_file = std::make_shared<std::string>();
-  command->add_option("--data", o->data, "Image sources: folders or names (fashion-mnist, digits)")
-      ->required();
+  command->add_option("--data", o->data, data_help(true))->required();
   command->add_option("--out", o->out, "Meta-database to write (.h5)")->required();
   command->add_option("--tasks", o->tasks, "Tasks in the whole build (all shards)")->required();
   command->add_option("--archs-per-task", o->archs_per_task, "Cells drawn per task")->required();

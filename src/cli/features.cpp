@@ -37,8 +37,7 @@ void add_features_train(CLI::App* features, Action& action) {
       "class to report accuracy. Train only on data the protocol allows (fashion-mnist, digits, "
       "glyphs): never CIFAR-10. Deterministic for a --seed and --threads.");
   auto o = std::make_shared<FeaturesTrainOptions>();
-  command->add_option("--data", o->data, "Image sources: folders or names (fashion-mnist, digits)")
-      ->required();
+  command->add_option("--data", o->data, data_help(true))->required();
   command->add_option("--out", o->out, "Extractor directory to write")->required();
   command->add_option("--epochs", o->epochs, "Training epochs")->check(CLI::Range(1, 1000))->capture_default_str();
   command->add_option("--dim", o->dim, "Feature size D")->check(CLI::Range(1, 4096))->capture_default_str();

@@ -356,7 +356,7 @@ void add_search_command(CLI::App& app, Action& action) {
   command->add_option("--space", args->space, "Search space")
       ->check(CLI::IsMember({"nb201", "darts"}))
       ->capture_default_str();
-  command->add_option("--data", args->data, "Images: folder or name (fashion-mnist, digits)")->required();
+  command->add_option("--data", args->data, data_help(false))->required();
   command->add_option("--split", args->split, "train or test, where the source has splits")
       ->check(CLI::IsMember({"train", "test"}))
       ->capture_default_str();

@@ -412,8 +412,7 @@ void add_suggest_command(CLI::App& app, Action& action) {
       "(printed with it): a small-network CPU budget, not a full-size training run, so use it to "
       "compare cells, not as the accuracy your final network will reach. +- is the spread over "
       "the draws of your images.");
-  command->add_option("--data", args->data, "Images: folder or name (fashion-mnist, digits)")
-      ->required();
+  command->add_option("--data", args->data, data_help(false))->required();
   command->add_option("--split", args->split, "train or test, where the source has splits")
       ->capture_default_str();
   command->add_option("--pool", args->pool, "Images read per class (the first ones, in file order)")

@@ -120,8 +120,7 @@ void add_train_command(CLI::App& app, Action& action) {
       "per process unless --sync-bn. Only rank 0 prints and exports.");
   auto o = std::make_shared<TrainCommandOptions>();
   auto test_data = std::make_shared<std::string>();
-  command->add_option("--data", o->data, "Images: folder or name (fashion-mnist, digits)")
-      ->required();
+  command->add_option("--data", o->data, data_help(false))->required();
   command->add_option("--test-data", *test_data, "Held-out images (default: --data's test split)");
   command
       ->add_option("--arch", o->arch,

@@ -21,6 +21,10 @@ struct CommonOptions {
 
 void add_common_options(CLI::App* command, CommonOptions& options);
 
+// The help of --data: what an image source may be; `several` for the commands that take more
+// than one (db build, features train).
+std::string data_help(bool several);
+
 // Validates --device/--threads and applies them to LibTorch. Throws d2a::Error (bad input) for
 // --device cuda on a machine without a GPU. Returns the device that will be used ("cpu"/"cuda").
 std::string apply_common_options(const CommonOptions& options);
