@@ -1,5 +1,7 @@
 #include "d2a/cli/budget_options.h"
 
+#include "d2a/cli/common.h"
+
 namespace d2a::cli {
 
 void add_budget_options(CLI::App* command, std::string& budget, const std::string& budget_help,
@@ -35,7 +37,7 @@ void add_budget_options(CLI::App* command, std::string& budget, const std::strin
                    "Override the learning rate the cosine starts from (with more data-parallel "
                    "processes and a larger --batch-size, the linear scaling rule multiplies it "
                    "by the same factor)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_real());
   command->add_flag("--no-flip", overrides.no_flip,
                     "No horizontal flips (digits, glyphs, icons: a mirror image means another "
                     "thing)");

@@ -25,6 +25,17 @@ std::string data_help(bool several) {
          "of IDX or CIFAR binary files, or a name (fashion-mnist, digits)";
 }
 
+const CLI::Validator& positive_real() {
+  static const CLI::Validator check(
+      [](const std::string& text) -> std::string {
+        double value = 0;
+        const bool number = CLI::detail::lexical_cast(text, value);
+        return number && value > 0 ? "" : "must be a number above 0 (got " + text + ")";
+      },
+      "POSITIVE");
+  return check;
+}
+
 std::shared_ptr<CommonOptions> set_action(CLI::App* command, Action& action, Body body) {
   auto options = std::make_shared<CommonOptions>();
   add_common_options(command, *options);

@@ -219,7 +219,9 @@ void add_meta_train_command(CLI::App& app, Action& action) {
                       "Benchmark cells per step (0 = --batch-size)")
       ->check(CLI::Range(0, 65536))
       ->capture_default_str();
-  command->add_option("--lr", o->train.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  command->add_option("--lr", o->train.learning_rate, "Adam learning rate")
+      ->check(positive_real())
+      ->capture_default_str();
   command->add_option("--batch-size", o->train.batch_size, "Records per batch")->check(CLI::Range(1, 4096))->capture_default_str();
   command->add_option("--images-per-class", o->train.images_per_class, "Images per class of a dataset draw")
       ->check(CLI::Range(1, 10000))

@@ -149,9 +149,14 @@ DecodedImage decode_image(const fs::path& path, int max_side) {
                             0),
       stbi_image_free);
   if (!data) {
+    // A JPEG whose headers stb cannot read is tried as every other format, and the reason left
+    // is the last format's ("bad png sig"): name the format the file's signature says instead.
+    const bool jpeg = bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
     const char* reason = stbi_failure_reason();
-    throw bad_input(path.string() + ": cannot decode image (" +
-                    std::string(reason ? reason : "unknown error") + "; corrupt or truncated?)");
+    throw bad_input(
+        path.string() + ": cannot decode image (" +
+        (jpeg ? std::string("corrupt or truncated JPEG)")
+              : std::string(reason ? reason : "unknown error") + "; corrupt or truncated?)"));
   }
   DecodedPixels decoded;
   decoded.height = decoded.original_height = height;

@@ -40,6 +40,10 @@ TEST(TrainCommand, BadInputExitsTwoWithOneLine) {
       {{"train", "--data", "/no/such/folder", "--arch", kCell}, "/no/such/folder"},
       {{"train", "--data", "digits", "--arch", kCell, "--budget", "gpu-huge"}, "gpu-huge"},
       {{"train", "--data", "digits", "--arch", kCell, "--epochs", "0"}, "--epochs"},
+      {{"train", "--data", "digits", "--arch", kCell, "--lr", "0"},
+       "--lr: must be a number above 0 (got 0)"},
+      {{"train", "--data", "digits", "--arch", kCell, "--lr", "abc"},
+       "--lr: must be a number above 0 (got abc)"},
   };
   for (const auto& [args, expect] : cases) {
     const auto r = run_d2a(args, "train_cli_bad");

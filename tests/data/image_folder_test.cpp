@@ -665,6 +665,18 @@ TEST(ImageFolder, RejectsBadFoldersAndImagesNamingThem) {
   test::write_bytes(truncated / "b" / "half.png", bytes);
   test::expect_bad_input([&] { open_image_set(truncated.string(), options); },
                          (truncated / "b" / "half.png").string());
+  // A JPEG cut inside its headers: stb's last reason would name PNG; the message names JPEG.
+  fs::remove(truncated / "b" / "half.png");
+  std::vector<std::uint8_t> photo(40 * 40 * 3);
+  for (std::size_t i = 0; i < photo.size(); ++i) photo[i] = static_cast<std::uint8_t>(i * 7 % 251);
+  ASSERT_NE(stbi_write_jpg((truncated / "b" / "full.jpg").c_str(), 40, 40, 3, photo.data(), 50), 0);
+  auto jpeg = test::read_bytes(truncated / "b" / "full.jpg");
+  jpeg.resize(100);
+  fs::remove(truncated / "b" / "full.jpg");
+  test::write_bytes(truncated / "b" / "half.jpg", jpeg);
+  test::expect_bad_input([&] { open_image_set(truncated.string(), options); },
+                         (truncated / "b" / "half.jpg").string() +
+                             ": cannot decode image (corrupt or truncated JPEG)");
 }
 
 TEST(ImageFolder, ReadsTheCifar10JpegTestSplit) {

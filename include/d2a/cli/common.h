@@ -25,6 +25,10 @@ void add_common_options(CLI::App* command, CommonOptions& options);
 // than one (db build, features train).
 std::string data_help(bool several);
 
+// A check for a real-valued flag that must be above 0 (a learning rate): "must be a number above
+// 0 (got X)". CLI::PositiveNumber would print its range up to the largest double.
+const CLI::Validator& positive_real();
+
 // Validates --device/--threads and applies them to LibTorch. Throws d2a::Error (bad input) for
 // --device cuda on a machine without a GPU. Returns the device that will be used ("cpu"/"cuda").
 std::string apply_common_options(const CommonOptions& options);
