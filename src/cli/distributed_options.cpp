@@ -57,14 +57,13 @@ dist::LaunchEnv join_distributed_job(const DistributedOptions& options,
 nlohmann::json describe_distributed_job(const dist::LaunchEnv& launch,
                                         const DistributedOptions& options) {
   const dist::ProcessGroup& group = dist::world();
-  const bool polling = group.options().busy_wait && group.backend() == "gloo";
   return {{"launcher", launch.launcher},
           {"backend", group.backend()},
           {"world_size", group.world_size()},
           {"sync_bn", options.sync_bn},
           {"cpus", dist::cpu_list_text(launch.bound_cpus)},
           {"threads", launch.threads},
-          {"wait", polling ? "polling" : "asleep"}};
+          {"wait", group.polls_collectives() ? "polling" : "asleep"}};
 }
 
 }  // namespace d2a::cli

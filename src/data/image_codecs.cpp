@@ -16,6 +16,10 @@
 
 namespace d2a {
 
+bool looks_like_jpeg(const unsigned char* bytes, std::size_t size) {
+  return size >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
+}
+
 int jpeg_scale_denominator(int height, int width, int max_side) {
   if (max_side <= 0) return 1;
   const long long needed = 2LL * max_side;
@@ -107,10 +111,7 @@ bool decode_into(const unsigned char* bytes, std::size_t size, int max_side, Dec
 
 std::optional<DecodedPixels> decode_jpeg_scaled(const unsigned char* bytes, std::size_t size,
                                                 int max_side) {
-  // A JPEG starts with the SOI marker FF D8 FF; anything else is stb's to decode.
-  if (max_side <= 0 || size < 3 || bytes[0] != 0xFF || bytes[1] != 0xD8 || bytes[2] != 0xFF) {
-    return std::nullopt;
-  }
+  if (max_side <= 0 || !looks_like_jpeg(bytes, size)) return std::nullopt;  // stb's to decode
   DecodedPixels out;
   if (!decode_into(bytes, size, max_side, out)) return std::nullopt;
   return out;
@@ -158,7 +159,7 @@ int tiff_orientation(const unsigned char* data, std::size_t size) {
 }  // namespace
 
 int jpeg_exif_orientation(const unsigned char* bytes, std::size_t size) {
-  if (size < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8) return 1;
+  if (!looks_like_jpeg(bytes, size)) return 1;
   std::size_t at = 2;
   // Marker segments up to the image data: FF, marker, 2-byte big-endian length (with itself).
   while (at + 4 <= size && bytes[at] == 0xFF) {

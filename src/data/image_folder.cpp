@@ -40,12 +40,15 @@ bool is_hidden(const fs::path& path) {
 
 // The extensions read (any case): stb's PNG, JPEG, BMP, TGA and binary PPM/PGM, and WebP
 // where libwebp is built in.
-bool has_image_extension(const fs::path& path) {
+bool has_extension_in(const fs::path& path, const std::vector<std::string>& extensions) {
   const std::string ext = detail::to_lower(path.extension().string());
+  return std::find(extensions.begin(), extensions.end(), ext) != extensions.end();
+}
+
+bool has_image_extension(const fs::path& path) {
   static const std::vector<std::string> stb = {".png", ".jpg", ".jpeg", ".bmp",
                                                ".tga", ".ppm", ".pgm",  ".pnm"};
-  return std::find(stb.begin(), stb.end(), ext) != stb.end() ||
-         (ext == ".webp" && webp_available());
+  return has_extension_in(path, stb) || (webp_available() && has_extension_in(path, {".webp"}));
 }
 
 // The formats has_image_extension accepts, for messages.
@@ -55,11 +58,10 @@ std::string readable_formats() {
 
 // Images in formats d2a does not read, named in the note about skipped files.
 bool is_unreadable_image(const fs::path& path) {
-  const std::string ext = detail::to_lower(path.extension().string());
   static const std::vector<std::string> known = {".heic", ".heif", ".avif", ".tif", ".tiff",
                                                  ".gif",  ".jxl",  ".svg",  ".dng", ".cr2",
                                                  ".nef",  ".arw",  ".webp"};
-  return std::find(known.begin(), known.end(), ext) != known.end();
+  return has_extension_in(path, known);
 }
 
 std::vector<fs::path> sorted_entries(const fs::path& dir) {
@@ -151,7 +153,7 @@ DecodedImage decode_image(const fs::path& path, int max_side) {
   if (!data) {
     // A JPEG whose headers stb cannot read is tried as every other format, and the reason left
     // is the last format's ("bad png sig"): name the format the file's signature says instead.
-    const bool jpeg = bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
+    const bool jpeg = looks_like_jpeg(bytes.data(), bytes.size());
     const char* reason = stbi_failure_reason();
     throw bad_input(
         path.string() + ": cannot decode image (" +

@@ -60,10 +60,12 @@ struct ProcessGroup::Impl : public BatchNormReducer {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 
-  // Waits for one collective: polling it and yielding the CPU with options.busy_wait (Gloo),
-  // else asleep in Work::wait.
+  bool polls() const { return options.busy_wait && backend == "gloo"; }
+
+  // Waits for one collective: polling it and yielding the CPU when polls(), else asleep in
+  // Work::wait.
   void await(const WorkPtr& work) const {
-    if (options.busy_wait && backend == "gloo") {
+    if (polls()) {
       const auto deadline = std::chrono::steady_clock::now() + options.timeout;
       while (!work->isCompleted() && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::yield();
@@ -175,6 +177,7 @@ int ProcessGroup::rank() const { return impl_->rank; }
 int ProcessGroup::world_size() const { return impl_->world_size; }
 const GroupOptions& ProcessGroup::options() const { return impl_->options; }
 std::string ProcessGroup::backend() const { return impl_->backend; }
+bool ProcessGroup::polls_collectives() const { return impl_->polls(); }
 double ProcessGroup::communication_seconds() const { return impl_->communication_seconds; }
 
 void ProcessGroup::all_reduce_sum(const std::vector<torch::Tensor>& tensors) {

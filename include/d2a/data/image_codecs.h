@@ -23,6 +23,9 @@ struct DecodedPixels {
   int denominator = 1;  // the JPEG's DCT scale; 1 for full size
 };
 
+// True when the bytes start as a JPEG file does (the SOI marker FF D8, then a marker's FF).
+bool looks_like_jpeg(const unsigned char* bytes, std::size_t size);
+
 // Whether this build has libjpeg (CMake found it); without, decode_jpeg_scaled returns nothing.
 bool jpeg_dct_scaling_available();
 

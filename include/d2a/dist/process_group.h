@@ -48,6 +48,9 @@ class ProcessGroup {
   bool is_root() const { return rank() == 0; }
   const GroupOptions& options() const;
   std::string backend() const;  // "gloo", "nccl" or "none"
+  // Whether this process waits for its collectives by polling them (options().busy_wait, on
+  // Gloo) rather than asleep.
+  bool polls_collectives() const;
 
   // Sums the tensors over the ranks, in place (flattened into buckets of options().bucket_bytes).
   void all_reduce_sum(const std::vector<torch::Tensor>& tensors);
