@@ -39,7 +39,18 @@ class CountingCpuAllocator final : public c10::Allocator {
  public:
   explicit CountingCpuAllocator(c10::Allocator* inner) : inner_(inner) {}
 
-  c10::DataPtr allocate(size_t n) const override {
+  // LibTorch 1.13 declares allocate() const and has no copy_data(); 2.x declares allocate()
+  // non-const and copy_data() pure virtual. Both allocate()s are defined, so that whichever the
+  // base declares is overridden (the other is a plain overload), and copy_data() too.
+  c10::DataPtr allocate(size_t n) const { return counted(n); }
+  c10::DataPtr allocate(size_t n) { return counted(n); }
+  void copy_data(void* dest, const void* src, std::size_t count) const {
+    std::memcpy(dest, src, count);
+  }
+  c10::DeleterFnPtr raw_deleter() const override { return &release; }
+
+ private:
+  c10::DataPtr counted(size_t n) const {
     const auto bytes = static_cast<std::int64_t>(n);
     c10::DataPtr inner = inner_->allocate(n + kHeader);
     char* block = static_cast<char*>(inner.release_context());
@@ -47,9 +58,7 @@ class CountingCpuAllocator final : public c10::Allocator {
     add_bytes(bytes);
     return {block + kHeader, block + kHeader, &release, c10::Device(c10::DeviceType::CPU)};
   }
-  c10::DeleterFnPtr raw_deleter() const override { return &release; }
 
- private:
   c10::Allocator* inner_;
 };
 

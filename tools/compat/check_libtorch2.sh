@@ -36,8 +36,39 @@ if [[ ! -f $work/root/.version || $(cat "$work/root/.version") != "$version" ]];
 fi
 lt="$work/root/usr/include"
 
-# The units: every .cpp of src/, tests/ and tools/ that includes <torch/...>.
-mapfile -t units < <(cd "$root" && grep -rl --include=*.cpp "#include <torch/" src tests tools | sort | grep -E "${UNITS_FILTER:-.}")
+# The units: every .cpp of src/, tests/ and tools/ that reads LibTorch: one that includes
+# <torch/...>, <c10/...> or <ATen/...> itself, or through a header of the project's that does
+# (followed until no new header turns up). Units that include only <c10/...> (the allocator's)
+# or a test header with torch in it were once missed, and the first GPU build stopped on one.
+torch_units() {
+  local pattern='#include <(torch|c10|ATen)/' headers=() more token h
+  mapfile -t headers < <(grep -rlE --include=*.h "$pattern" include src tests tools | sort)
+  while :; do
+    local tokens=()
+    for h in "${headers[@]}"; do
+      case $h in
+        include/*) token=${h#include/} ;;
+        tests/*) token=${h#tests/} ;;
+        *) token=$(basename "$h") ;;  # src/ and tools/ headers are included by their own folder
+      esac
+      tokens+=(-e "#include \"$token\"" -e "#include \"$(basename "$h")\"")
+    done
+    mapfile -t more < <( (printf '%s\n' "${headers[@]}"; grep -rlF --include=*.h "${tokens[@]}" include src tests tools) | sort -u)
+    ((${#more[@]} == ${#headers[@]})) && break
+    headers=("${more[@]}")
+  done
+  tokens=()
+  for h in "${headers[@]}"; do
+    case $h in
+      include/*) token=${h#include/} ;;
+      tests/*) token=${h#tests/} ;;
+      *) token=$(basename "$h") ;;
+    esac
+    tokens+=(-e "#include \"$token\"")
+  done
+  { grep -rlE --include=*.cpp "$pattern" src tests tools; grep -rlF --include=*.cpp "${tokens[@]}" src tests tools; } | sort -u
+}
+mapfile -t units < <(cd "$root" && torch_units | grep -E "${UNITS_FILTER:-.}")
 # The generated version header the units include (as CMake writes it).
 mkdir -p "$work/generated/d2a"
 sed "s/@PROJECT_VERSION@/$(sed -n 's/^project(d2a VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")/g" \
