@@ -6,6 +6,8 @@
 
 #include "d2a/dist/cpu_affinity.h"
 #include "d2a/dist/process_group.h"
+#include "d2a/error.h"
+#include "d2a/train/cuda_device.h"
 
 namespace d2a::cli {
 
@@ -36,18 +38,25 @@ void add_distributed_options(CLI::App* command, DistributedOptions& options) {
 dist::LaunchEnv join_distributed_job(const DistributedOptions& options,
                                      const std::string& device_name, int requested_threads) {
   dist::LaunchEnv launch = dist::launch_env();
-  if (launch.distributed()) {
-    const dist::CpuPlan plan = dist::plan_cpus(launch, dist::allowed_cpus(), requested_threads,
-                                               options.cpu_bind == "auto");
-    if (!plan.cpus.empty()) dist::bind_process_to_cpus(plan.cpus);
-    torch::set_num_threads(plan.threads);
-    launch.bound_cpus = plan.cpus;
-    launch.threads = plan.threads;
+  if (launch.launched()) {
+    // A job of one process keeps the threads it was given, unbound, as without a launcher.
+    if (launch.distributed()) {
+      const dist::CpuPlan plan = dist::plan_cpus(launch, dist::allowed_cpus(), requested_threads,
+                                                 options.cpu_bind == "auto");
+      if (!plan.cpus.empty()) dist::bind_process_to_cpus(plan.cpus);
+      torch::set_num_threads(plan.threads);
+      launch.bound_cpus = plan.cpus;
+    }
+    launch.threads = torch::get_num_threads();
+    if (device_name == "cuda") {
+      launch.cuda_device = dist::cuda_device_for(launch, cuda_device_count());
+      set_current_cuda_device(launch.cuda_device);
+    }
     dist::GroupOptions group;
     group.sync_batch_norm = options.sync_bn;
     group.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(options.timeout_s * 1000));
     group.bucket_bytes = static_cast<std::size_t>(options.bucket_mb * (1 << 20));
-    group.busy_wait = !plan.cpus.empty();  // the CPUs are this process's own
+    group.busy_wait = !launch.bound_cpus.empty();  // the CPUs are this process's own
     dist::init_world(launch, torch::Device(device_name == "cuda" ? torch::kCUDA : torch::kCPU),
                      group);
   }
@@ -63,7 +72,8 @@ nlohmann::json describe_distributed_job(const dist::LaunchEnv& launch,
           {"sync_bn", options.sync_bn},
           {"cpus", dist::cpu_list_text(launch.bound_cpus)},
           {"threads", launch.threads},
-          {"wait", group.polls_collectives() ? "polling" : "asleep"}};
+          {"wait", group.polls_collectives() ? "polling" : "asleep"},
+          {"cuda_device", launch.cuda_device}};
 }
 
 }  // namespace d2a::cli

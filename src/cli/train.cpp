@@ -222,8 +222,9 @@ void add_train_command(CLI::App& app, Action& action) {
               << "train time:      " << r.train_seconds << " s (" << r.images_per_second
               << " images/s on " << device_name;
           if (group.active()) {
-            out << ", " << group.world_size() << " processes, " << r.communication_seconds
-                << " s in " << group.backend() << " collectives";
+            out << ", " << group.world_size()
+                << (group.world_size() == 1 ? " process, " : " processes, ")
+                << r.communication_seconds << " s in " << group.backend() << " collectives";
           }
           out << ")\n";
           if (!o->export_path.empty()) out << "exported:        " << o->export_path << "\n";

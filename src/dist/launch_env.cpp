@@ -217,4 +217,17 @@ LaunchEnv launch_env() {
   return read_launch_env([](const char* name) { return std::getenv(name); });
 }
 
+int cuda_device_for(const LaunchEnv& env, int gpus) {
+  int index = env.local_rank;
+  if (index >= gpus && env.launcher == "slurm" && gpus > 0) index %= gpus;
+  if (index >= gpus) {
+    throw bad_input("--device cuda: local rank " + std::to_string(env.local_rank) +
+                    " has no GPU of its own (this machine has " + std::to_string(gpus) +
+                    "; NCCL needs one per process): start at most " + std::to_string(gpus) +
+                    " processes per machine (torchrun --nproc-per-node " + std::to_string(gpus) +
+                    "), or use --device cpu");
+  }
+  return index;
+}
+
 }  // namespace d2a::dist

@@ -5,6 +5,7 @@
 #ifndef USE_C10D_GLOO
 #define USE_C10D_GLOO  // Debian's and PyTorch's LibTorch are built with Gloo; its header needs this
 #endif
+#include <torch/csrc/distributed/c10d/HashStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #ifdef USE_C10D_NCCL
@@ -39,6 +40,7 @@ struct ProcessGroup::Impl : public BatchNormReducer {
   int world_size = 1;
   GroupOptions options;
   std::string backend = "none";
+  torch::Device device = torch::kCPU;  // where a collective's own tensors live (NCCL: the GPU)
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<compat::C10dGroup> group;
   double communication_seconds = 0;
@@ -112,7 +114,6 @@ struct ProcessGroup::Impl : public BatchNormReducer {
   }
 
   void all_reduce_sum(torch::Tensor& tensor) override {
-    if (world_size == 1) return;
     std::vector<torch::Tensor> one{tensor};
     run("all-reduce", [&] { return group->allreduce(one); });
   }
@@ -127,16 +128,22 @@ ProcessGroup ProcessGroup::connect(const LaunchEnv& env, torch::Device device,
   impl.rank = env.rank;
   impl.world_size = env.world_size;
   impl.options = options;
-  if (!env.distributed()) return pg;
-  const std::string where = env.master_addr + ":" + std::to_string(env.master_port);
+  if (!env.launched()) return pg;
+  const std::string where = env.distributed()
+                                ? env.master_addr + ":" + std::to_string(env.master_port)
+                                : std::string("an in-process store (a world of one)");
   try {
-    c10d::TCPStoreOptions store_options;
-    store_options.port = static_cast<std::uint16_t>(env.master_port);
-    store_options.isServer = env.rank == 0;
-    store_options.numWorkers = env.world_size;
-    store_options.waitWorkers = true;
-    store_options.timeout = options.timeout;
-    impl.store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, store_options);
+    if (!env.distributed()) {
+      impl.store = c10::make_intrusive<c10d::HashStore>();
+    } else {
+      c10d::TCPStoreOptions store_options;
+      store_options.port = static_cast<std::uint16_t>(env.master_port);
+      store_options.isServer = env.rank == 0;
+      store_options.numWorkers = env.world_size;
+      store_options.waitWorkers = true;
+      store_options.timeout = options.timeout;
+      impl.store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, store_options);
+    }
   } catch (const std::exception& e) {
     throw runtime_failure("rank " + std::to_string(env.rank) + " of " +
                           std::to_string(env.world_size) + ": rendezvous at " + where +
@@ -147,6 +154,7 @@ ProcessGroup ProcessGroup::connect(const LaunchEnv& env, torch::Device device,
     if (device.is_cuda()) {
       impl.group = c10::make_intrusive<c10d::ProcessGroupNCCL>(impl.store, env.rank, env.world_size);
       impl.backend = "nccl";
+      impl.device = device;
     }
 #endif
     if (!impl.group) {
@@ -172,6 +180,8 @@ ProcessGroup ProcessGroup::connect(const LaunchEnv& env, torch::Device device,
   (void)device;
   return pg;
 }
+
+bool ProcessGroup::active() const { return impl_->group != nullptr; }
 
 int ProcessGroup::rank() const { return impl_->rank; }
 int ProcessGroup::world_size() const { return impl_->world_size; }
@@ -267,7 +277,8 @@ void ProcessGroup::broadcast_module(const torch::nn::Module& module) {
 
 bool ProcessGroup::any(bool value) {
   if (!active()) return value;
-  torch::Tensor flag = torch::full({1}, value ? 1.0 : 0.0, torch::kDouble);
+  torch::Tensor flag = torch::full(
+      {1}, value ? 1.0 : 0.0, torch::TensorOptions().dtype(torch::kDouble).device(impl_->device));
   impl_->all_reduce_sum(flag);
   return flag.item<double>() > 0;
 }

@@ -14,6 +14,7 @@
 #include "d2a/dist/process_group.h"
 #include "d2a/error.h"
 #include "d2a/interrupt.h"
+#include "d2a/train/cuda_device.h"
 #include "d2a/train/cuda_memory.h"
 #include "d2a/train/resident_images.h"
 #include "d2a/train/tensor_memory.h"
@@ -246,7 +247,8 @@ SearchRunResult run_search(Searcher& searcher, const TrainData& data,
   const auto [share_first, share] = dist::shard_range(batch, group.rank(), group.world_size());
 
   const bool count_memory = device.is_cpu() && counting_cpu_tensor_memory();
-  const int cuda_index = device.is_cuda() ? (device.has_index() ? device.index() : 0) : -1;
+  const int cuda_index =
+      device.is_cuda() ? (device.has_index() ? device.index() : current_cuda_device()) : -1;
   for (int epoch = result.first_epoch; epoch < options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     if (count_memory) reset_peak_cpu_tensor_bytes();

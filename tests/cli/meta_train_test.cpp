@@ -39,10 +39,13 @@ void expect_usage_error(const test::CommandResult& r, const std::string& fragmen
 
 std::vector<std::string> tiny_args(const std::filesystem::path& out, int epochs) {
   const Fixture& f = fixture();
-  return {"meta-train", "--db", f.db.string(), "--features", f.features.string(), "--out",
-          out.string(), "--epochs", std::to_string(epochs), "--hidden", "16", "--batch-size", "8",
-          "--images-per-class", "5", "--val-fraction", "0.34", "--seed", "4", "--threads", "1",
-          "--json"};
+  std::vector<std::string> args = {
+      "meta-train", "--db", f.db.string(), "--features", f.features.string(), "--out",
+      out.string(), "--epochs", std::to_string(epochs), "--hidden", "16", "--batch-size", "8",
+      "--images-per-class", "5", "--val-fraction", "0.34", "--seed", "4", "--threads", "1",
+      "--json"};
+  args.insert(args.end(), {"--device", "cpu"});  // Gloo, also on a GPU machine
+  return args;
 }
 
 TEST(MetaTrainCli, TrainsWritesALoadableModelAndResumes) {

@@ -28,10 +28,13 @@ std::vector<std::string> tiny_search(const std::string& method, const std::strin
       test::write_scratch_file("search_dist_config", "config.json",
                                R"({"arch": {"lr": 0.05}, "pc_darts": {"warmup_epochs": 0, "arch_lr": 0.05},)"
                                R"( "ms_darts": {"warmup_epochs": 0}})");
-  return {"search", "--method", method, "--data", "digits", "--per-class", "4",
-          "--channels", "4", "--cells", "1", "--image-size", "8", "--batch", "16",
-          "--epochs", "2", "--config", config, "--out", out, "--threads", "1", "--seed", "3",
-          "--no-plot", "--json"};
+  std::vector<std::string> args = {
+      "search", "--method", method, "--data", "digits", "--per-class", "4",
+      "--channels", "4", "--cells", "1", "--image-size", "8", "--batch", "16",
+      "--epochs", "2", "--config", config, "--out", out, "--threads", "1", "--seed", "3",
+      "--no-plot", "--json"};
+  args.insert(args.end(), {"--device", "cpu"});  // Gloo, also on a GPU machine
+  return args;
 }
 
 // Every (epoch, cell type, edge, op) -> weight of a search's alphas.csv.

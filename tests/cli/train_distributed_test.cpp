@@ -53,11 +53,16 @@ class TrainDistributed : public ::testing::Test {
   void SetUp() override {
     if (!std::filesystem::exists(kSklearnDigitsPath)) GTEST_SKIP() << "python3-sklearn missing";
   }
-  // 500 digits, batch 64: 8 steps an epoch, the last of 52 images.
-  std::vector<std::string> train_args(const std::string& export_path, int epochs) const {
-    return {"train", "--data", "digits", "--arch", kCell, "--budget", "cpu-fast", "--epochs",
-            std::to_string(epochs), "--threads", "1", "--seed", "5", "--export", export_path,
-            "--json"};
+  // 500 digits, batch 64: 8 steps an epoch, the last of 52 images. On the CPU (Gloo) unless
+  // told: on a GPU machine `auto` would pick CUDA, and two ranks cannot share its one GPU.
+  std::vector<std::string> train_args(const std::string& export_path, int epochs,
+                                      const std::string& device = "cpu") const {
+    std::vector<std::string> args = {
+        "train", "--data", "digits", "--arch", kCell, "--budget", "cpu-fast", "--epochs",
+        std::to_string(epochs), "--threads", "1", "--seed", "5", "--export", export_path,
+        "--json"};
+    args.insert(args.end(), {"--device", device});
+    return args;
   }
 };
 
@@ -136,6 +141,68 @@ TEST_F(TrainDistributed, TwoRanksStepLikeOneProcessOnTheWholeBatch) {
   std::cout << "[ info ] relative difference from one process: 2 ranks " << sync_diff
             << ", 2 ranks with per-rank BatchNorm " << per_rank_diff
             << "; one process on 1 vs 2 threads " << noise << "\n";
+}
+
+// Launched alone (torchrun --nproc-per-node 1), `train` joins a group of one and all-reduces its
+// gradients through it, as PyTorch's DDP does; on `device` the weights are those of a run with
+// no launcher: exactly on CPU (Gloo over one rank sums nothing), within `tolerance` on CUDA
+// (cuDNN's benchmark mode, which `train` turns on there, is not bitwise between runs).
+void expect_group_of_one_trains_as_without(const std::vector<std::string>& args_for_one,
+                                           const std::vector<std::string>& args_for_plain,
+                                           const std::filesystem::path& dir,
+                                           const std::string& backend, double tolerance) {
+  const auto plain = run_d2a(args_for_plain, "train_alone_plain");
+  ASSERT_EQ(plain.status, 0) << plain.err;
+  EXPECT_FALSE(nlohmann::json::parse(plain.out).contains("distributed"));
+  const auto one = run_ranks({torchrun_env(0, 1, free_port(7))}, args_for_one, "train_alone_one")[0];
+  ASSERT_EQ(one.status, 0) << one.err;
+  const auto j = nlohmann::json::parse(one.out);
+  EXPECT_EQ(j["processes"], 1);
+  EXPECT_EQ(j["distributed"]["backend"], backend);
+  EXPECT_EQ(j["distributed"]["world_size"], 1);
+  EXPECT_EQ(j["distributed"]["cpus"], "") << "a job of one process is not bound";
+  EXPECT_GT(j["communication_seconds"].get<double>(), 0.0) << "no collective ran";
+  const auto [diff, worst] =
+      relative_difference((dir / "plain.pt").string(), (dir / "one.pt").string());
+  if (tolerance == 0.0) {
+    EXPECT_EQ(diff, 0.0) << worst;
+  } else {
+    EXPECT_LT(diff, tolerance) << worst;
+  }
+  std::cout << "[ info ] " << backend << " group of one vs no group: relative difference "
+            << diff << "\n";
+}
+
+TEST_F(TrainDistributed, ALaunchedProcessAloneTrainsInAGroupOfOneAsWithoutOne) {
+  const auto dir = test::scratch_dir("train_dist_alone_gloo");
+  auto args_for = [&](const std::string& file) {
+    auto args = train_args((dir / file).string(), 1);
+    args.insert(args.end(), {"--train-per-class", "12"});
+    return args;
+  };
+  expect_group_of_one_trains_as_without(args_for("one.pt"), args_for("plain.pt"), dir, "gloo", 0.0);
+}
+
+class CudaTrainDistributed : public TrainDistributed {};
+
+TEST_F(CudaTrainDistributed, ALaunchedProcessAloneTrainsInANcclGroupOfOneAsWithoutOne) {
+  if (!torch::cuda::is_available()) {
+    GTEST_SKIP() << "no CUDA device: the NCCL group of one runs on a machine with a GPU";
+  }
+  const auto dir = test::scratch_dir("train_dist_alone_nccl");
+  auto args_for = [&](const std::string& file) {
+    auto args = train_args((dir / file).string(), 1, "cuda");
+    args.insert(args.end(), {"--train-per-class", "12"});
+    return args;
+  };
+#ifdef D2A_WITH_NCCL
+  const std::string backend = "nccl";
+#else
+  const std::string backend = "gloo";
+#endif
+  // Two CUDA runs under cuDNN's benchmark mode differ by rounding (~1e-6 of the largest weight
+  // after a few steps); a wrong reduction (a sum not divided, a stale bucket) is off by far more.
+  expect_group_of_one_trains_as_without(args_for("one.pt"), args_for("plain.pt"), dir, backend, 1e-3);
 }
 
 TEST_F(TrainDistributed, ARankThatDiesStopsTheOthersWithOneLine) {

@@ -200,5 +200,33 @@ TEST(CpuPlan, SlicesTheAllowedCpusPerLocalRank) {
   EXPECT_EQ(cpu_list_text({}), "");
 }
 
+TEST(LaunchEnv, EachLocalRankGetsAGpuOfItsOwn) {
+  LaunchEnv env = read({{"RANK", "5"},
+                        {"WORLD_SIZE", "8"},
+                        {"LOCAL_RANK", "1"},
+                        {"MASTER_ADDR", "10.0.0.1"},
+                        {"MASTER_PORT", "29500"}});
+  EXPECT_EQ(cuda_device_for(env, 4), 1);  // the local rank, not the global one
+  env.local_rank = 3;
+  EXPECT_EQ(cuda_device_for(env, 4), 3);
+  // Two local ranks on one GPU: NCCL would refuse ("invalid usage"); d2a says why first.
+  env.local_rank = 1;
+  std::string message;
+  try {
+    cuda_device_for(env, 1);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_status(), 2);
+    message = e.what();
+  }
+  EXPECT_NE(message.find("local rank 1 has no GPU of its own"), std::string::npos) << message;
+  EXPECT_NE(message.find("--nproc-per-node 1"), std::string::npos) << message;
+  // Under srun a task may see only the GPUs Slurm bound it to: local rank 3 of 4, one GPU each.
+  env.launcher = "slurm";
+  env.local_rank = 3;
+  EXPECT_EQ(cuda_device_for(env, 1), 0);
+  EXPECT_EQ(cuda_device_for(env, 2), 1);
+  EXPECT_THROW(cuda_device_for(env, 0), Error);
+}
+
 }  // namespace
 }  // namespace d2a::dist

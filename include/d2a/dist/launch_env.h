@@ -25,8 +25,12 @@ struct LaunchEnv {
   // (empty: not bound) and the LibTorch threads it runs with.
   std::vector<int> bound_cpus;
   int threads = 0;
+  int cuda_device = -1;  // the GPU this rank computes on (--device cuda); -1: none
 
   bool distributed() const { return world_size > 1; }
+  // Started by a launcher (torchrun's or Slurm's variables are set), even as a job of one
+  // process: it joins a real process group then, as torch.distributed does for a world of 1.
+  bool launched() const { return launcher != "none"; }
 };
 
 // Reads the variables through `get` (returns nullptr for an unset variable). torchrun's win
@@ -47,6 +51,13 @@ LaunchEnv launch_env();
 // naming the variable when none is set, one is not an integer, or I is not below N.
 std::pair<int, int> scheduler_shard(const std::string& spec,
                                     const std::function<const char*(const char*)>& get);
+
+// The GPU a rank of `env` computes on, of the `gpus` this process sees: its local rank's, one
+// per process (as PyTorch DDP users call torch.cuda.set_device(local_rank)), since NCCL refuses
+// two ranks on one GPU. Under srun, Slurm may bind each task to GPUs of its own
+// (--gpus-per-task), so a local rank past them takes local_rank % gpus there. Throws d2a::Error
+// (bad input) when the local rank has no GPU of its own.
+int cuda_device_for(const LaunchEnv& env, int gpus);
 
 // localhost, 127.x.y.z or ::1.
 bool is_loopback_host(const std::string& host);

@@ -35,16 +35,19 @@ struct GroupOptions {
 
 class ProcessGroup {
  public:
-  ProcessGroup();  // one process: every collective is a no-op
+  ProcessGroup();  // no job: every collective is a no-op
 
   // Joins the job `env` describes (blocks until every rank has arrived or the timeout passes).
+  // A launched job of one process (env.launched(), world size 1) gets a real group of one rank
+  // over an in-process store, whose collectives run and change nothing: how PyTorch's DDP
+  // behaves under `torchrun --nproc-per-node 1`, and how NCCL is checked on a one-GPU machine.
   // Throws d2a::Error (runtime) when the rendezvous fails.
   static ProcessGroup connect(const LaunchEnv& env, torch::Device device,
                               const GroupOptions& options);
 
   int rank() const;
   int world_size() const;
-  bool active() const { return world_size() > 1; }
+  bool active() const;  // a group was joined: collectives run (also in a world of one)
   bool is_root() const { return rank() == 0; }
   const GroupOptions& options() const;
   std::string backend() const;  // "gloo", "nccl" or "none"
