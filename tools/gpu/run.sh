@@ -6,9 +6,15 @@
 # figures (figures.json) and the logs to $OUT.
 #
 #   tools/gpu/run.sh [--dry-run [--sanitize]] [--stages build,test,bench] [--jobs N] [--tests FILTER]
+#                    [--deadline SECONDS]
 #
 # From the device tool, in the repository root, after tools/gpu/prepare.sh here:
-#   run  command: "tools/gpu/run.sh"   carry: [".gpu-kit/carry"]   timeout_s: 590
+#   run  command: "tools/gpu/run.sh --deadline 540"   carry: [".gpu-kit/carry"]   timeout_s: 590
+# The logs and figures are written to build/gpu-out; where $OUT is set (the device tool), four
+# files are copied there after every stage (the tool brings back 8 files at most): facts.jsonl,
+# run.log, figures.json and logs.tar.gz (everything else), so a call cut short still returns
+# what it measured. --deadline skips the benchmark runs that would start after that many
+# seconds (each is recorded as skipped), so the call ends inside the tool's limit.
 # The build stays on the machine while it is warm (30 s after a call): a second call with
 # --stages bench reuses it.
 #
@@ -28,6 +34,7 @@ sanitize=0
 stages=build,test,bench
 jobs=$(nproc)
 test_filter='*'
+deadline=0
 while (($#)); do
   case $1 in
     --dry-run) dry=1 ;;
@@ -35,13 +42,16 @@ while (($#)); do
     --stages) stages=$2; shift ;;
     --jobs) jobs=$2; shift ;;
     --tests) test_filter=$2; shift ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --deadline) deadline=$2; shift ;;
+    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 ((sanitize && !dry)) && { echo "run.sh: --sanitize is for --dry-run only" >&2; exit 2; }
-out="${OUT:-$root/build/gpu-out}"
+dest="${OUT:-}"
+out="$root/build/gpu-out"
+rm -rf "$out"
 mkdir -p "$out"
 kit="$root/.gpu-kit/carry/kit.tar.xz"
 prefix="$root/build/gpu-prefix"
@@ -70,6 +80,22 @@ fail() {
 }
 stage() { [[ ",$stages," == *",$1,"* ]]; }
 now() { date +%s.%N; }
+started_at=$(date +%s)
+# Copies what was measured so far to $OUT (the device tool's folder): four files.
+publish() {
+  [[ -n $dest ]] || return 0
+  cp "$facts" "$out/run.log" "$dest/" 2> /dev/null
+  [[ -f $out/figures.json ]] && cp "$out/figures.json" "$dest/"
+  tar -czf "$dest/logs.tar.gz" -C "$out" --exclude=facts.jsonl --exclude=run.log --exclude=figures.json . 2> /dev/null
+  return 0
+}
+# False (and recorded) when a benchmark run named $1 would start past --deadline.
+in_time() {
+  ((deadline == 0 || $(date +%s) - started_at < deadline)) && return 0
+  say "skipped $1: past the deadline of $deadline s"
+  fact "skipped_$1" '"past the deadline"'
+  return 1
+}
 elapsed() { "$py" -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 1))" "$1" "$(now)"; }
 fact mode "\"$mode\""
 fact host "\"$(hostname)\""
@@ -112,6 +138,18 @@ unpack() {
   say "prefix $prefix: ${#added[@]} libraries from the kit (${added[*]:-none}), the rest the machine's own"
   fact kit_libraries_used "$("$py" -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "${added[@]}")"
   export LD_LIBRARY_PATH="$prefix/fallback${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+}
+
+# --- The tests' sklearn digits at Debian's path (the GPU machine's scikit-learn is in a venv) ---
+digits_where_debian_has_them() {
+  local debian=/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz from
+  [[ -f $debian ]] && return 0
+  from=$("$py" -c 'import os, sklearn.datasets as d; print(os.path.join(os.path.dirname(d.__file__), "data", "digits.csv.gz"))' 2> /dev/null)
+  if [[ -f $from ]] && mkdir -p "$(dirname "$debian")" 2> /dev/null && cp "$from" "$debian" 2> /dev/null; then
+    say "digits: $from copied to $debian for the tests"
+  else
+    say "digits: none at $debian and none to copy: the tests that train on them skip"
+  fi
 }
 
 # --- LibTorch: the python3 PyTorch's (GPU) or the system's (dry run) ---
@@ -169,7 +207,8 @@ configure_and_build() {
   local targets=(d2a d2a_bench_train)
   if stage test; then targets+=(d2a_tests); else targets+=(gtest_main); fi
   fact sanitized "$sanitize"
-  ninja -C "$build" -j "$jobs" "${targets[@]}" > "$out/build.log" 2>&1 \
+  # -k 0: every unit that fails is in the log, not only the first.
+  ninja -C "$build" -k 0 -j "$jobs" "${targets[@]}" > "$out/build.log" 2>&1 \
     || { grep -m20 -B2 -A8 'error' "$out/build.log" >&2; fail "build (see build.log)"; return 1; }
   fact build_seconds "$(elapsed "$t0")"
   fact torch_cmake "\"$(grep -m1 'd2a: LibTorch' "$log" | sed 's/.*d2a: //')\""
@@ -177,33 +216,73 @@ configure_and_build() {
 }
 
 run_tests() {
-  local t0 rc
+  local t0 rc=0 suite filter i=0 crashed=()
   t0=$(now)
   export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1"
   export LSAN_OPTIONS="suppressions=$root/tests/asan/lsan.supp"
   export UBSAN_OPTIONS="print_stacktrace=1"
   export D2A_SHARED_DIR="${D2A_SHARED_DIR:-$root/../shared}"
-  (cd "$build" && ./d2a_tests --gtest_filter="$test_filter" --gtest_output=json:"$out/tests.json") \
-    > "$out/tests.log" 2>&1
-  rc=$?
+  # One process per test suite: a crash (the first GPU run lost the whole suite to one
+  # segmentation fault) costs that suite only, and its test is run again under a debugger for
+  # a backtrace (cuda-gdb on the GPU machine, gdb here) into crashes.log.
+  local -A tests_of=()
+  local order=() line current=""
+  while IFS= read -r line; do
+    if [[ $line != " "* ]]; then
+      [[ $line == *. || $line == *".  #"* ]] || continue  # not a suite ("Running main() ...")
+      current=${line%%.*}; current=${current%% *}; order+=("$current")
+    else
+      line=${line#  }; line=${line%%  #*}
+      tests_of[$current]+="${tests_of[$current]:+:}$current.$line"
+    fi
+  done < <(cd "$build" && ./d2a_tests --gtest_filter="$test_filter" --gtest_list_tests | sed -n '/^[^ ]/p; /^  /p')
+  : > "$out/tests.log"
+  rm -f "$out"/tests-*.json
+  for suite in "${order[@]}"; do
+    filter=${tests_of[$suite]:-}
+    [[ -n $filter ]] || continue
+    i=$((i + 1))
+    (cd "$build" && ./d2a_tests --gtest_filter="$filter" --gtest_output=json:"$out/tests-$i.json") \
+      >> "$out/tests.log" 2>&1
+    local status=$?
+    if ((status >= 128)); then
+      local last
+      last=$(grep '^\[ RUN      \]' "$out/tests.log" | tail -1 | sed 's/^\[ RUN      \] //')
+      crashed+=("$last (signal $((status - 128)))")
+      say "CRASHED: $last (signal $((status - 128))); backtrace in crashes.log"
+      local debugger
+      debugger=$(command -v cuda-gdb || command -v gdb || true)
+      if [[ -n $debugger ]]; then
+        (cd "$build" && timeout 300 "$debugger" -batch -ex run -ex bt -ex 'info threads' \
+          --args ./d2a_tests --gtest_filter="$last") >> "$out/crashes.log" 2>&1
+      fi
+      rc=1
+    elif ((status != 0)); then
+      rc=1
+    fi
+  done
   fact test_seconds "$(elapsed "$t0")"
-  "$py" - "$out/tests.json" "$facts" <<'PY'
-import json, sys
-try:
-    r = json.load(open(sys.argv[1]))
-except Exception as e:
-    r = {"tests": 0, "failures": 0, "error": str(e), "testsuites": []}
-skipped = [f"{s['name']}.{t['name']}" for s in r.get("testsuites", []) for t in s.get("testsuite", [])
-           if t.get("result") == "SKIPPED"]
-failed = [f"{s['name']}.{t['name']}" for s in r.get("testsuites", []) for t in s.get("testsuite", [])
-          if "failures" in t]
-cuda = [f"{s['name']}.{t['name']}" for s in r.get("testsuites", []) for t in s.get("testsuite", [])
-        if s["name"].startswith("Cuda")]
-summary = {"run": r.get("tests", 0), "failed": failed, "skipped": len(skipped),
-           "cuda_tests": len(cuda), "cuda_skipped": sum(1 for c in cuda if c in skipped)}
+  "$py" - "$out" "$facts" "${crashed[@]}" <<'PY'
+import glob, json, os, sys
+suites = []
+for path in sorted(glob.glob(os.path.join(sys.argv[1], "tests-*.json"))):
+    try:
+        suites += json.load(open(path)).get("testsuites", [])
+    except Exception:
+        pass
+tests = [(s["name"], t) for s in suites for t in s.get("testsuite", [])]
+skipped = [f"{n}.{t['name']}" for n, t in tests if t.get("result") == "SKIPPED"]
+failed = [f"{n}.{t['name']}" for n, t in tests if "failures" in t]
+cuda = [f"{n}.{t['name']}" for n, t in tests if n.split("/")[-1].startswith("Cuda")]
+nccl = {f"{n}.{t['name']}": ("failed" if "failures" in t else t.get("result", "?").lower())
+        for n, t in tests if "Nccl" in t["name"]}
+summary = {"run": len(tests), "failed": failed, "crashed": sys.argv[3:], "skipped": len(skipped),
+           "cuda_tests": len(cuda), "cuda_skipped": sum(1 for c in cuda if c in skipped),
+           "nccl": nccl}
 open(sys.argv[2], "a").write(json.dumps({"tests": summary}) + "\n")
-print(f"gpu-kit: tests: {summary['run']} run, {len(failed)} failed, {summary['skipped']} skipped "
-      f"({summary['cuda_tests']} CUDA tests, {summary['cuda_skipped']} of them skipped)")
+print(f"gpu-kit: tests: {summary['run']} run, {len(failed)} failed, {len(sys.argv[3:])} crashed, "
+      f"{summary['skipped']} skipped ({summary['cuda_tests']} CUDA tests, "
+      f"{summary['cuda_skipped']} of them skipped)")
 PY
   ((rc == 0)) || { grep -m30 '^\[  FAILED\|ERROR: AddressSanitizer\|runtime error' "$out/tests.log" >&2; fail "tests (see tests.log)"; }
 }
@@ -226,6 +305,7 @@ run_benchmarks() {
   : > "$out/bench_train_cpp.jsonl"
   for precision in fp32 bf16; do
     for layout in nchw channels-last; do
+      in_time "bench_train_${precision}_$layout" || continue
       "$build/d2a_bench_train" "${cells[@]}" "${sizes[@]}" "${steps[@]}" --device "$device" --threads "$jobs" \
         --precision "$precision" --layout "$layout" >> "$out/bench_train_cpp.jsonl" 2>> "$out/bench.log" \
         || fail "d2a_bench_train"
@@ -234,6 +314,7 @@ run_benchmarks() {
   if "$py" -c 'import torch' 2> /dev/null; then
     : > "$out/bench_train_python.jsonl"
     for precision in fp32 bf16; do
+      in_time "bench_train_python_$precision" || continue
       "$py" "$root/tools/bench/train_throughput.py" "${cells[@]}" "${sizes[@]}" "${steps[@]}" --device "$device" \
         --threads "$jobs" --precision "$precision" >> "$out/bench_train_python.jsonl" 2>> "$out/bench.log" \
         || fail "train_throughput.py"
@@ -254,6 +335,8 @@ run_benchmarks() {
   local tnet=(--channels 16 --cells 5 --image-size 32) tepochs=1
   ((dry)) && tnet=(--channels 4 --cells 1 --image-size 16)
   for precision in fp32 bf16; do
+    in_time "train_loop_$precision" || continue
+    publish
     t0=$(now)
     if "$build/d2a" train --data "$data" --arch "${cells[1]}" --budget nb201-12ep "${tnet[@]}" \
         --epochs "$tepochs" --precision "$precision" --device "$device" --threads "$jobs" --seed 0 --json \
@@ -271,6 +354,8 @@ run_benchmarks() {
     [[ $run == *:bf16 ]] && precision=bf16
     rm -rf "$build/search-$tag"
     [[ $method == stacnas ]] && e=$((epochs * 2))  # its two stages, one epoch each
+    in_time "search_$tag" || continue
+    publish
     t0=$(now)
     if "$build/d2a" search --method "$method" --data "$data" --epochs "$e" --batch "$batch" "${net[@]}" \
         --device "$device" --threads "$jobs" --seed 0 --no-plot --config "$build/search-config.json" \
@@ -283,12 +368,14 @@ run_benchmarks() {
 }
 
 overall=$(now)
+((dry)) || digits_where_debian_has_them
 if stage build; then
   unpack && find_torch && configure_and_build
+  publish
 elif [[ -d $prefix/fallback ]]; then
   export LD_LIBRARY_PATH="$prefix/fallback${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
-if ((failed == 0)) && stage test; then run_tests; fi
+if ((failed == 0)) && stage test; then run_tests; publish; fi
 if [[ -x $build/d2a ]] && stage bench; then run_benchmarks; fi
 fact total_seconds "$(elapsed "$overall")"
 fact failed "$failed"
@@ -312,4 +399,5 @@ json.dump(figures, open(os.path.join(sys.argv[2], "figures.json"), "w"), indent=
 print(json.dumps({k: figures[k] for k in figures if not k.startswith(("bench_", "search_"))}, indent=1))
 PY
 say "figures in $out/figures.json (failed: $failed)"
+publish
 exit "$failed"
