@@ -40,32 +40,29 @@ lt="$work/root/usr/include"
 # <torch/...>, <c10/...> or <ATen/...> itself, or through a header of the project's that does
 # (followed until no new header turns up). Units that include only <c10/...> (the allocator's)
 # or a test header with torch in it were once missed, and the first GPU build stopped on one.
+# How a unit names header $1 in its #include "...": include/ and tests/ headers by their path
+# below that folder, src/ and tools/ headers by their name (included from their own folder).
+include_token() {
+  case $1 in
+    include/*) echo "${1#include/}" ;;
+    tests/*) echo "${1#tests/}" ;;
+    *) basename "$1" ;;
+  esac
+}
 torch_units() {
-  local pattern='#include <(torch|c10|ATen)/' headers=() more token h
+  local pattern='#include <(torch|c10|ATen)/' headers=() more tokens h
   mapfile -t headers < <(grep -rlE --include=*.h "$pattern" include src tests tools | sort)
   while :; do
-    local tokens=()
+    tokens=()
     for h in "${headers[@]}"; do
-      case $h in
-        include/*) token=${h#include/} ;;
-        tests/*) token=${h#tests/} ;;
-        *) token=$(basename "$h") ;;  # src/ and tools/ headers are included by their own folder
-      esac
-      tokens+=(-e "#include \"$token\"" -e "#include \"$(basename "$h")\"")
+      tokens+=(-e "#include \"$(include_token "$h")\"" -e "#include \"$(basename "$h")\"")
     done
     mapfile -t more < <( (printf '%s\n' "${headers[@]}"; grep -rlF --include=*.h "${tokens[@]}" include src tests tools) | sort -u)
     ((${#more[@]} == ${#headers[@]})) && break
     headers=("${more[@]}")
   done
   tokens=()
-  for h in "${headers[@]}"; do
-    case $h in
-      include/*) token=${h#include/} ;;
-      tests/*) token=${h#tests/} ;;
-      *) token=$(basename "$h") ;;
-    esac
-    tokens+=(-e "#include \"$token\"")
-  done
+  for h in "${headers[@]}"; do tokens+=(-e "#include \"$(include_token "$h")\""); done
   { grep -rlE --include=*.cpp "$pattern" src tests tools; grep -rlF --include=*.cpp "${tokens[@]}" src tests tools; } | sort -u
 }
 mapfile -t units < <(cd "$root" && torch_units | grep -E "${UNITS_FILTER:-.}")
