@@ -9,7 +9,7 @@
 #                    [--deadline SECONDS]
 #
 # From the device tool, in the repository root, after tools/gpu/prepare.sh here:
-#   run  command: "tools/gpu/run.sh --deadline 540"   carry: [".gpu-kit/carry"]   timeout_s: 590
+#   run  command: "tools/gpu/run.sh --deadline 470"   carry: [".gpu-kit/carry"]   timeout_s: 590
 # The logs and figures are written to build/gpu-out; where $OUT is set (the device tool), four
 # files are copied there after every stage (the tool brings back 8 files at most): facts.jsonl,
 # run.log, figures.json and logs.tar.gz (everything else), so a call cut short still returns
@@ -49,6 +49,7 @@ while (($#)); do
   shift
 done
 ((sanitize && !dry)) && { echo "run.sh: --sanitize is for --dry-run only" >&2; exit 2; }
+[[ $deadline =~ ^[0-9]+$ ]] || { echo "run.sh: --deadline takes whole seconds (got '$deadline')" >&2; exit 2; }
 dest="${OUT:-}"
 out="$root/build/gpu-out"
 rm -rf "$out"
