@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Prepares the GPU kit on this (CPU, Debian 12) machine: downloads the Debian packages d2a needs
 # besides LibTorch (HDF5 with the libraries it loads, Boost, CLI11, GoogleTest's sources,
-# nlohmann-json, stb, zlib, Gloo's headers) into .gpu-kit/debs, unpacks them, and packs the files
-# a build needs into .gpu-kit/carry/kit.tar.xz, an ignored folder that the device tool carries
-# (`carry: [".gpu-kit/carry"]`). The GPU machine has PyTorch 2.x with CUDA, nvcc, cmake and ninja
-# but none of these, and cannot download anything; tools/gpu/run.sh unpacks the kit there.
+# nlohmann-json, stb, zlib, Gloo's headers, libjpeg-turbo and libwebp for photo folders) into
+# .gpu-kit/debs, unpacks them, and packs the files a build needs into .gpu-kit/carry/kit.tar.xz,
+# an ignored folder that the device tool carries (`carry: [".gpu-kit/carry"]`). The GPU machine
+# has PyTorch 2.x with CUDA, nvcc, cmake and ninja but none of these, and cannot download
+# anything; tools/gpu/run.sh unpacks the kit there.
 # The device tool carries 64 MiB with the working tree (~50 MiB of it the shipped models and
 # database), so the kit holds no documentation, no static library and only the Boost headers
-# d2a's units read (with Boost's config and MPL's preprocessed gcc headers): about 6 MiB.
+# d2a's units read (with Boost's config and MPL's preprocessed gcc headers): about 10 MiB.
 #
 #   tools/gpu/prepare.sh            (idempotent; prints the kit's size)
 #
@@ -21,8 +22,8 @@ mkdir -p "$kit/apt/lists/partial" "$kit/apt/cache/archives/partial" "$kit/debs" 
 # Headers and build inputs (only these packages, not their -dev dependencies), then the shared
 # libraries d2a links against, whose own runtime dependencies are added below.
 dev_packages=(libhdf5-dev libboost1.74-dev libcli11-dev googletest nlohmann-json3-dev libstb-dev
-              zlib1g-dev libgloo-dev)
-runtime_roots=(libhdf5-103-1 libstb0 zlib1g)
+              zlib1g-dev libgloo-dev libjpeg62-turbo-dev libwebp-dev)
+runtime_roots=(libhdf5-103-1 libstb0 zlib1g libjpeg62-turbo libwebp7)
 # What every Linux the kit meets already has (and must not be replaced by Debian 12's copies).
 base='^(libc6|libgcc-s1|gcc-12-base|libstdc\+\+6|debconf|.*-base)$'
 

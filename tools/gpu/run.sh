@@ -193,7 +193,8 @@ configure_and_build() {
   # Every dependency but LibTorch must come from the kit, or the kit is not what was tested.
   local var value wrong=()
   for var in HDF5_C_INCLUDE_DIR HDF5_hdf5_LIBRARY_RELEASE CLI11_DIR nlohmann_json_DIR boost_headers_DIR \
-             STB_LIBRARY STB_INCLUDE_DIR GLOO_INCLUDE_DIR ZLIB_INCLUDE_DIR; do
+             STB_LIBRARY STB_INCLUDE_DIR GLOO_INCLUDE_DIR ZLIB_INCLUDE_DIR JPEG_INCLUDE_DIR \
+             JPEG_LIBRARY_RELEASE WEBP_INCLUDE_DIR WEBP_LIBRARY; do
     value=$(sed -n "s|^$var:[A-Z]*=||p" "$build/CMakeCache.txt" | head -1)
     say "  $var = $value"
     # LibTorch's own include folder may hold its Gloo (PyTorch's wheel; Debian's /usr/include).
