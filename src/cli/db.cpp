@@ -7,6 +7,7 @@
 #include "d2a/cli/common.h"
 #include "d2a/db/meta_database.h"
 #include "d2a/db/nb201_import.h"
+#include "d2a/words.h"
 
 namespace d2a::cli {
 namespace {
@@ -123,8 +124,8 @@ void print_description(std::ostream& out, const nlohmann::json& d) {
       << "  benchmarks:  " << c["benchmarks"] << "\n";
   for (const auto& b : d["budgets"]) {
     out << "  budget " << b["id"] << " " << b["name"].get<std::string>() << ": " << b["records"]
-        << " records (" << b["epochs"] << " epochs, C=" << b["channels"] << ", N=" << b["cells"]
-        << ")\n";
+        << " records (" << count_of(b["epochs"].get<std::int64_t>(), "epoch")
+        << ", C=" << b["channels"] << ", N=" << b["cells"] << ")\n";
   }
   for (const auto& [source, n] : d["task_sources"].items()) {
     out << "  task source " << source << ": " << n << " tasks\n";

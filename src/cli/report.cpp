@@ -2,14 +2,13 @@
 // a suggestion (its cells, the Pareto front over score and latency or FLOPs, the bound), the
 // predictor against a benchmark table over the space (evaluation only), and a search (alpha
 // evolution, losses and accuracies per epoch). No torch here.
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "d2a/bench/csv.h"
@@ -18,6 +17,7 @@
 #include "d2a/cli/gnuplot.h"
 #include "d2a/error.h"
 #include "d2a/space/nb201.h"
+#include "d2a/words.h"
 
 namespace d2a::cli {
 namespace fs = std::filesystem;
@@ -265,7 +265,7 @@ void search_section(Page& page, const std::string& dir) {
   page.heading("Search");
   page.paragraph(html_escape(r.value("method", std::string("?"))) + " on " +
                  html_escape(r.value("space", std::string("?"))) + ", " +
-                 std::to_string(r.value("epochs", 0)) + " epochs; genotype <code>" +
+                 count_of(r.value("epochs", 0), "epoch") + "; genotype <code>" +
                  html_escape(r.value("genotype", std::string("?"))) + "</code>");
   const fs::path data = page.data_file("losses.dat");
   std::ofstream out(data);

@@ -28,6 +28,7 @@
 #include "d2a/search/searcher.h"
 #include "d2a/space/nb201.h"
 #include "d2a/train/recipe.h"
+#include "d2a/words.h"
 
 namespace d2a::cli {
 namespace {
@@ -316,7 +317,8 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
   }
   print_result(common, summary, [&](std::ostream& o) {
     o << "method:    " << args.method << " on " << args.space << " (" << images.size()
-      << " images, " << images.num_classes() << " classes, " << args.epochs << " epochs)\n"
+      << " images, " << images.num_classes() << " classes, " << count_of(args.epochs, "epoch")
+      << ")\n"
       << "genotype:  " << result.genotype << "\n";
     if (summary.contains("bench")) {
       o << "benchmark: index " << summary["bench"]["index"].get<int>();

@@ -1,5 +1,7 @@
 // d2a suggest: read a few images per class of the user's dataset, let the meta-model generate and
 // rank NAS-Bench-201 cells for it, print the best K with their predicted accuracy and cost.
+#include "d2a/meta/suggest.h"
+
 #include <torch/torch.h>
 
 #include <chrono>
@@ -18,9 +20,9 @@
 #include "d2a/data/open_image_set.h"
 #include "d2a/error.h"
 #include "d2a/meta/meta_model.h"
-#include "d2a/meta/suggest.h"
 #include "d2a/space/cell_list.h"
 #include "d2a/space/nb201_graph.h"
+#include "d2a/words.h"
 #include "suggest_target.h"
 
 namespace d2a::cli {
@@ -83,7 +85,7 @@ std::string estimate_budget(const MetaModel& model) {
             << b.value("cells_per_stage", 0) << " at " << b.value("image_size", 0) << "x"
             << b.value("image_size", 0) << ", " << b.value("train_per_class", 0)
             << " training images per class, "
-            << (b.contains("recipe") ? b["recipe"].value("epochs", 0) : 0) << " epochs)";
+            << count_of(b.contains("recipe") ? b["recipe"].value("epochs", 0) : 0, "epoch") << ")";
         if (text.find(one.str()) == std::string::npos) text += (text.empty() ? "" : "; ") + one.str();
       }
     }

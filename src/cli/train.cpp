@@ -17,6 +17,7 @@
 #include "d2a/train/budget.h"
 #include "d2a/train/darts_trainer.h"
 #include "d2a/train/trainer.h"
+#include "d2a/words.h"
 
 namespace d2a::cli {
 namespace {
@@ -213,10 +214,10 @@ void add_train_command(CLI::App& app, Action& action) {
           out << (arch.cell ? "cell:            " : "genotype:        ") << arch.str() << "\n"
               << "data:            " << o->data << " (" << train_set.size() << " train, "
               << test_set.size() << " test images, " << train_set.num_classes() << " classes)\n"
-              << "budget:          " << budget.name << " (" << budget.recipe.epochs
-              << " epochs, C=" << budget.channels << (arch.cell ? " N=" : " layers=")
-              << budget.cells_per_stage << ", " << budget.image_size << "x" << budget.image_size
-              << ")\n"
+              << "budget:          " << budget.name << " ("
+              << count_of(budget.recipe.epochs, "epoch") << ", C=" << budget.channels
+              << (arch.cell ? " N=" : " layers=") << budget.cells_per_stage << ", "
+              << budget.image_size << "x" << budget.image_size << ")\n"
               << "test accuracy:   " << r.test_accuracy << " %\n"
               << "train accuracy:  " << r.train_accuracy << " % (last epoch)\n"
               << "train time:      " << r.train_seconds << " s (" << r.images_per_second
