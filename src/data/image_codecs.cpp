@@ -203,6 +203,10 @@ void apply_exif_orientation(DecodedPixels& image, int orientation) {
   if (turned) std::swap(image.original_height, image.original_width);
 }
 
+int webp_decoded_side(int side, int max_side) {
+  return max_side > 0 ? std::min(side, 2 * max_side) : side;
+}
+
 bool looks_like_webp(const unsigned char* bytes, std::size_t size) {
   return size >= 12 && std::equal(bytes, bytes + 4, "RIFF") &&
          std::equal(bytes + 8, bytes + 12, "WEBP");
@@ -212,7 +216,8 @@ bool looks_like_webp(const unsigned char* bytes, std::size_t size) {
 
 bool webp_available() { return false; }
 
-std::optional<DecodedPixels> decode_webp(const unsigned char*, std::size_t, std::string& error) {
+std::optional<DecodedPixels> decode_webp(const unsigned char*, std::size_t, int,
+                                         std::string& error) {
   error = "this d2a was built without libwebp";
   return std::nullopt;
 }
@@ -221,31 +226,46 @@ std::optional<DecodedPixels> decode_webp(const unsigned char*, std::size_t, std:
 
 bool webp_available() { return true; }
 
-std::optional<DecodedPixels> decode_webp(const unsigned char* bytes, std::size_t size,
+std::optional<DecodedPixels> decode_webp(const unsigned char* bytes, std::size_t size, int max_side,
                                          std::string& error) {
-  WebPBitstreamFeatures features;
-  const VP8StatusCode status = WebPGetFeatures(bytes, size, &features);
+  WebPDecoderConfig config;
+  if (!WebPInitDecoderConfig(&config)) {
+    error = "libwebp's version differs from the one d2a was built with";
+    return std::nullopt;
+  }
+  const VP8StatusCode status = WebPGetFeatures(bytes, size, &config.input);
   if (status != VP8_STATUS_OK) {
     error = "not a WebP libwebp can read (status " + std::to_string(static_cast<int>(status)) + ")";
     return std::nullopt;
   }
+  const WebPBitstreamFeatures& features = config.input;
   if (features.has_animation) {
     error = "animated WebP";
     return std::nullopt;
   }
   DecodedPixels out;
-  out.height = out.original_height = features.height;
-  out.width = out.original_width = features.width;
+  out.original_height = features.height;
+  out.original_width = features.width;
+  out.height = webp_decoded_side(features.height, max_side);
+  out.width = webp_decoded_side(features.width, max_side);
   out.channels = features.has_alpha ? 4 : 3;
+  if (out.height != features.height || out.width != features.width) {
+    config.options.use_scaling = 1;  // libwebp averages the pixels as it decodes them
+    config.options.scaled_height = out.height;
+    config.options.scaled_width = out.width;
+  }
   const std::size_t stride = static_cast<std::size_t>(out.width) * out.channels;
   out.pixels.resize(stride * out.height);
-  const std::uint8_t* done = features.has_alpha
-                                 ? WebPDecodeRGBAInto(bytes, size, out.pixels.data(),
-                                                      out.pixels.size(), static_cast<int>(stride))
-                                 : WebPDecodeRGBInto(bytes, size, out.pixels.data(),
-                                                     out.pixels.size(), static_cast<int>(stride));
-  if (done == nullptr) {
-    error = "libwebp could not decode it";
+  config.output.colorspace = features.has_alpha ? MODE_RGBA : MODE_RGB;
+  config.output.is_external_memory = 1;
+  config.output.u.RGBA.rgba = out.pixels.data();
+  config.output.u.RGBA.stride = static_cast<int>(stride);
+  config.output.u.RGBA.size = out.pixels.size();
+  const VP8StatusCode decoded = WebPDecode(bytes, size, &config);
+  WebPFreeDecBuffer(&config.output);  // frees nothing of ours (external memory), as libwebp asks
+  if (decoded != VP8_STATUS_OK) {
+    error =
+        "libwebp could not decode it (status " + std::to_string(static_cast<int>(decoded)) + ")";
     return std::nullopt;
   }
   return out;

@@ -134,7 +134,7 @@ DecodedImage decode_image(const fs::path& path, int max_side) {
   if (bytes.empty()) throw bad_input(path.string() + ": empty image file");
   if (looks_like_webp(bytes.data(), bytes.size())) {
     std::string error;
-    auto webp = decode_webp(bytes.data(), bytes.size(), error);
+    auto webp = decode_webp(bytes.data(), bytes.size(), max_side, error);
     if (!webp) throw bad_input(path.string() + ": cannot decode image (WebP: " + error + ")");
     return shrunk_to(std::move(*webp), max_side);
   }

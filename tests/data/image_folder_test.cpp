@@ -437,6 +437,77 @@ TEST(ImageFolder, ReadsWebpAndWarnsOfImagesInFormatsItDoesNotRead) {
 #endif
 }
 
+// A WebP larger than twice max_side is shrunk by libwebp as it decodes, each axis to 2 x max_side,
+// then like any image: close to the full decode shrunk by the reader's resize, never another size
+// or channel order. Smaller ones, and a reader with no max_side, get every pixel as before.
+TEST(ImageFolder, DecodesLargeWebpsShrunkWhileDecoding) {
+  EXPECT_EQ(webp_decoded_side(3024, 32), 64);
+  EXPECT_EQ(webp_decoded_side(50, 32), 50);  // already below 2 x 32
+  EXPECT_EQ(webp_decoded_side(3024, 0), 3024);
+#if __has_include(<webp/encode.h>)
+  if (!webp_available()) GTEST_SKIP() << "built without libwebp: .webp files are skipped";
+  const int h = 300, w = 400;  // smooth colour with some detail; R, G and B differ
+  std::vector<std::uint8_t> rgb(static_cast<std::size_t>(h) * w * 3);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int k = 0; k < 3; ++k)
+        rgb[(static_cast<std::size_t>(y) * w + x) * 3 + k] = static_cast<std::uint8_t>(
+            (x * (k + 1) / 2 + y * (3 - k) / 2 + ((x / 40 + y / 40) % 2) * 60) % 256);
+  std::uint8_t* encoded = nullptr;
+  const std::size_t size = WebPEncodeLosslessRGB(rgb.data(), w, h, w * 3, &encoded);
+  ASSERT_GT(size, 0u);
+  const std::vector<std::uint8_t> bytes(encoded, encoded + size);
+  WebPFree(encoded);
+
+  std::string error;
+  const auto full = decode_webp(bytes.data(), bytes.size(), 0, error);
+  ASSERT_TRUE(full.has_value()) << error;
+  EXPECT_EQ(full->height, h);
+  EXPECT_EQ(full->width, w);
+  EXPECT_TRUE(std::equal(rgb.begin(), rgb.end(), full->pixels.begin()));  // lossless
+  const auto scaled = decode_webp(bytes.data(), bytes.size(), 32, error);
+  ASSERT_TRUE(scaled.has_value()) << error;
+  EXPECT_EQ(scaled->height, 64);
+  EXPECT_EQ(scaled->width, 64);
+  EXPECT_EQ(scaled->channels, 3);
+  EXPECT_EQ(scaled->original_height, h);
+  EXPECT_EQ(scaled->original_width, w);
+  EXPECT_EQ(scaled->pixels.size(), 64u * 64u * 3u);
+
+  const fs::path root = test::scratch_dir("folder_webp_scaled");
+  fs::create_directories(root / "a");
+  fs::create_directories(root / "b");
+  std::ofstream(root / "a" / "big.webp", std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(size));
+  test::write_png(root / "b" / "small.png", 32, 32, 3, 7);
+  DataOptions options;
+  options.max_side = 32;
+  testing::internal::CaptureStderr();
+  const ImageSet set = read_image_folder(root.string(), options);
+  testing::internal::GetCapturedStderr();
+  ASSERT_EQ(set.height, 32);
+  ASSERT_EQ(set.width, 32);
+  ASSERT_EQ(set.channels, 3);
+  const auto reference = resize_bilinear(rgb.data(), h, w, 3, 32, 32);
+  const auto mean_abs = [&](const std::uint8_t* b) {
+    double sum = 0;
+    for (std::size_t i = 0; i < reference.size(); ++i)
+      sum += std::abs(int(reference[i]) - int(b[i]));
+    return sum / static_cast<double>(reference.size());
+  };
+  const double diff = mean_abs(set.image(0));
+  EXPECT_LT(diff, 3.0) << "mean absolute difference from the full decode shrunk by the reader";
+  // The same pixels in another channel order are far off: the comparison can fail.
+  std::vector<std::uint8_t> swapped(set.image(0), set.image(0) + reference.size());
+  for (std::size_t i = 0; i + 2 < swapped.size(); i += 3) std::swap(swapped[i], swapped[i + 2]);
+  EXPECT_GT(mean_abs(swapped.data()), 10.0);
+  std::cout << "[ info ] WebP scaled while decoded vs full decode, mean |difference|: " << diff
+            << "\n";
+#else
+  GTEST_SKIP() << "no webp/encode.h to write WebP files with";
+#endif
+}
+
 // A JPEG whose bytes carry an EXIF APP1 segment with Orientation = `orientation` (big-endian
 // TIFF, or little-endian with `little`), inserted after the SOI marker of `jpeg`.
 std::vector<std::uint8_t> with_exif_orientation(const std::vector<std::uint8_t>& jpeg,

@@ -56,9 +56,14 @@ void apply_exif_orientation(DecodedPixels& image, int orientation);
 bool webp_available();
 // True when the bytes start as a WebP file does ("RIFF", 4 bytes, "WEBP").
 bool looks_like_webp(const unsigned char* bytes, std::size_t size);
-// Decodes a WebP at full size, RGB, or RGBA when it has alpha. Nothing when libwebp refuses it
-// (corrupt, truncated, animated) or this build has no libwebp; `error` then says why.
-std::optional<DecodedPixels> decode_webp(const unsigned char* bytes, std::size_t size,
+// The side a WebP is decoded at for a reader that keeps at most `max_side` a side: at most twice
+// that (as a scaled JPEG keeps), or the whole side when max_side <= 0. Each axis on its own.
+int webp_decoded_side(int side, int max_side);
+// Decodes a WebP, RGB, or RGBA when it has alpha, each side at webp_decoded_side(): a large one
+// is shrunk by libwebp while it decodes (its area-averaging rescaler), so a photo never exists
+// at full size. Nothing when libwebp refuses it (corrupt, truncated, animated) or this build has
+// no libwebp; `error` then says why.
+std::optional<DecodedPixels> decode_webp(const unsigned char* bytes, std::size_t size, int max_side,
                                          std::string& error);
 
 }  // namespace d2a
