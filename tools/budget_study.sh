@@ -9,8 +9,11 @@
 # test splits hold at least TEST_PER_CLASS images per class), TEST_PER_CLASS (150),, SEED (2026),
 # REF_REPEATS (training runs of each cell under the reference, default 2: the reference is their
 # mean, and the agreement of two runs is the noise ceiling no candidate can beat),
-# JOBS (parallel processes, one thread each; default the number of cores), SUMMARY_ONLY=1
+# JOBS (parallel processes, one thread each; default the number of cores), ONLY (the names of
+# the budgets to run, e.g. "reference C-C8N3-16px-10ep"; default all), SUMMARY_ONLY=1
 # (print the summary of the builds in OUT_DIR as they are, train nothing).
+# A candidate trained more than once per cell (the -x3 ones: db build --repeats 3) is compared
+# by the mean of its runs, as a database built with --repeats would record it.
 # Re-running resumes every unfinished build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,7 +42,17 @@ budgets=(
   "D-C8N2-16px-20ep|--budget cpu-fast --cells 2 --epochs 20"
   "E-C8N2-32px-5ep|--budget cpu-user --epochs 5"
   "F-C8N2-32px-10ep-25img|--budget cpu-user --epochs 10 --train-per-class 25"
+  "A-x3|--budget cpu-fast --repeats 3"
+  "C-x3|--budget cpu-fast --cells 3 --repeats 3"
 )
+if [[ -n ${ONLY:-} ]]; then
+  chosen=()
+  for b in "${budgets[@]}"; do
+    [[ " $ONLY " == *" ${b%%|*} "* ]] && chosen+=("$b")
+  done
+  [[ ${chosen[0]%%|*} == reference ]] || { echo "budget_study: ONLY must name the reference first" >&2; exit 2; }
+  budgets=("${chosen[@]}")
+fi
 run() {
   local name="${1%%|*}" flags="${1#*|}" resume=()
   [[ -f $dir/$name.h5 ]] && resume=(--resume)
@@ -97,16 +110,18 @@ for t in tasks:
 summary = {"reference": {"seconds_per_record": ref_secs, "sources": sources,
                          "two_runs_spearman": ceiling}, "candidates": {}}
 short = [s.split("/")[-1][:12] for s in sources]
-print(f"{'budget':26s} {'s/record':>8s}  " + "  ".join(f"{s:>12s}" for s in short) + "      mean")
-print(f"{'reference: run 1 vs run 2':26s} {ref_secs:8.2f}  " + "  ".join(f"{c:12.3f}" for c in ceiling)
+print(f"{'budget':26s} {'s/record':>8s} {'runs':>4s}  " + "  ".join(f"{s:>12s}" for s in short) + "      mean")
+print(f"{'reference: run 1 vs run 2':26s} {ref_secs:8.2f} {'':>4s}  " + "  ".join(f"{c:12.3f}" for c in ceiling)
       + f"  {np.nanmean(ceiling) if not all(np.isnan(ceiling)) else float('nan'):8.3f}")
 for name in names[1:]:
     acc, secs, _ = load(f"{out_dir}/{name}.h5")
-    per_task = [spearman([acc[(t, c)][0] for c in cells_of[t]], [truth[(t, c)] for c in cells_of[t]])
+    runs = min(len(acc[(t, c)]) for t in tasks for c in cells_of[t])
+    per_task = [spearman([np.mean(acc[(t, c)]) for c in cells_of[t]], [truth[(t, c)] for c in cells_of[t]])
                 for t in tasks]
     mean = float(np.mean(per_task))
-    summary["candidates"][name] = {"seconds_per_record": secs, "spearman": per_task, "mean": mean}
-    print(f"{name:26s} {secs:8.2f}  " + "  ".join(f"{s:12.3f}" for s in per_task) + f"  {mean:8.3f}")
+    summary["candidates"][name] = {"seconds_per_record": secs, "runs_per_cell": runs,
+                                   "spearman": per_task, "mean": mean}
+    print(f"{name:26s} {secs:8.2f} {runs:4d}  " + "  ".join(f"{s:12.3f}" for s in per_task) + f"  {mean:8.3f}")
 print("reference accuracy per task (mean, min-max): " + ", ".join(
     f"{np.mean([truth[(t, c)] for c in cells_of[t]]):.1f} ({min(truth[(t, c)] for c in cells_of[t]):.1f}-"
     f"{max(truth[(t, c)] for c in cells_of[t]):.1f})" for t in tasks))
