@@ -24,13 +24,6 @@ test_per_class="${TEST_PER_CLASS:-150}"
 ref_repeats="${REF_REPEATS:-2}"
 jobs="${JOBS:-$(nproc)}"
 d2a=build/d2a
-source tools/packages.sh
-ensure_packages python3-h5py python3-numpy time
-[[ -x $d2a ]] || tools/setup.sh
-[[ -f build/data/glyphs/manifest.json ]] || tools/make_glyphs.sh build/data/glyphs --seed 0
-[[ -f build/data/pictures/manifest.json ]] || tools/make_pictures.sh build/data/pictures --seed 0
-read -r -a sources <<< "${SOURCES:-fashion-mnist build/data/glyphs/latin build/data/glyphs/latin-lower}"
-mkdir -p "$dir"
 
 # name | budget flags. Every run: the same tasks (10 classes, seeded), the same cells, the same
 # test images from the test split, no flips.
@@ -50,9 +43,18 @@ if [[ -n ${ONLY:-} ]]; then
   for b in "${budgets[@]}"; do
     [[ " $ONLY " == *" ${b%%|*} "* ]] && chosen+=("$b")
   done
-  [[ ${chosen[0]%%|*} == reference ]] || { echo "budget_study: ONLY must name the reference first" >&2; exit 2; }
+  ((${#chosen[@]})) && [[ ${chosen[0]%%|*} == reference ]] \
+    || { echo "budget_study: ONLY must name the reference and known budgets (got '$ONLY')" >&2; exit 2; }
   budgets=("${chosen[@]}")
 fi
+# Installs and data only once the arguments are known to be good.
+source tools/packages.sh
+ensure_packages python3-h5py python3-numpy time
+[[ -x $d2a ]] || tools/setup.sh
+[[ -f build/data/glyphs/manifest.json ]] || tools/make_glyphs.sh build/data/glyphs --seed 0
+[[ -f build/data/pictures/manifest.json ]] || tools/make_pictures.sh build/data/pictures --seed 0
+read -r -a sources <<< "${SOURCES:-fashion-mnist build/data/glyphs/latin build/data/glyphs/latin-lower}"
+mkdir -p "$dir"
 run() {
   local name="${1%%|*}" flags="${1#*|}" resume=()
   [[ -f $dir/$name.h5 ]] && resume=(--resume)

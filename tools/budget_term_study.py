@@ -20,11 +20,20 @@ import glob
 import json
 import os
 
+import sys
+
+
+def fail(message):
+    """One line on stderr and exit status 2, as for any bad input to d2a."""
+    print(f"budget_term_study: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 try:
     import h5py
     import numpy as np
 except ImportError as e:  # tools/eval_heldout.sh, which this reads the outputs of, installs both
-    raise SystemExit(f"budget_term_study: {e.name} missing: apt-get install python3-h5py python3-numpy")
+    fail(f"{e.name} missing: apt-get install python3-h5py python3-numpy")
 
 from eval_heldout import mean_accuracies, read_runs, spearman
 
@@ -76,22 +85,28 @@ def main():
     p.add_argument("--scores", help="suggest --all --scores-out CSV on CIFAR-10 (evaluation only)")
     p.add_argument("--bench", default=os.path.join(root, "..", "shared", "data", "nb201", "nb201_test_acc_200ep.csv"))
     a = p.parse_args()
+    tables = a.tables.split()
+    runs_of = {}
+    for table in tables:
+        paths = sorted(glob.glob(os.path.join(a.runs, f"{table}-seed*.json")))
+        if not paths:
+            fail(f"no {table}-seed*.json in {a.runs} (tools/eval_heldout.sh writes them)")
+        runs_of[table] = [json.load(open(path))["suggestions"] for path in paths]
+    for path in [a.db] + ([a.scores, a.bench] if a.scores else []):
+        if not os.path.isfile(path):
+            fail(f"no such file {path}")
     term, records, tasks, fit = fit_budget_term(a.db, a.ridge)
     weights = [float(w) for w in a.weights.split()]
     print(f"budget term: ridge {a.ridge} on {records} records of {tasks} tasks (task-standardised); "
           f"its Spearman with what it was fitted to: {fit:.3f}")
-    print(f"  {'w':>5s}  " + "  ".join(f"{t:>26s}" for t in a.tables.split()) + "   mean regret  mean Spearman")
+    print(f"  {'w':>5s}  " + "  ".join(f"{t:>26s}" for t in tables) + "   mean regret  mean Spearman")
     rows = {w: [] for w in weights}
-    for table in a.tables.split():
+    for table in tables:
         truth = mean_accuracies(read_runs(os.path.join(root, "meta_db", "heldout", f"{table}.csv")))
         best = max(truth.values())
-        paths = sorted(glob.glob(os.path.join(a.runs, f"{table}-seed*.json")))
-        if not paths:
-            raise SystemExit(f"budget_term_study: no {table}-seed*.json in {a.runs} (tools/eval_heldout.sh)")
         for w in weights:
             regrets, top5, rhos = [], [], []
-            for path in paths:
-                s = json.load(open(path))["suggestions"]
+            for s in runs_of[table]:
                 cells = [x["arch"] for x in s]
                 blend = zscore([x["score"] for x in s]) + w * zscore([term(c) for c in cells])
                 order = np.argsort(-blend, kind="stable")
@@ -109,11 +124,11 @@ def main():
             c10 = {r["ArchitectureString"]: float(r["CIFAR10TestAccuracy200Epochs"]) for r in csv.DictReader(f)}
         with open(a.scores, newline="") as f:
             sc = list(csv.DictReader(f))
-        key = "arch" if "arch" in sc[0] else list(sc[0].keys())[0]
-        score_key = "score" if "score" in sc[0] else list(sc[0].keys())[1]
-        cells = [r[key] for r in sc]
+        if not sc or not {"arch", "score"} <= set(sc[0]):
+            fail(f"{a.scores}: not a `suggest --scores-out` CSV (needs arch and score columns)")
+        cells = [r["arch"] for r in sc]
         y = np.array([c10[c] for c in cells])
-        base = zscore([float(r[score_key]) for r in sc])
+        base = zscore([float(r["score"]) for r in sc])
         bt = zscore([term(c) for c in cells])
         print("CIFAR-10, all cells (evaluation only): w, top-1 200-epoch accuracy, Spearman")
         for w in weights:
