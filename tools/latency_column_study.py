@@ -20,6 +20,7 @@ tools/eval_latency.py), this prints:
 import argparse
 import csv
 import os
+import sys
 
 import numpy as np
 
@@ -55,6 +56,10 @@ def main():
     acc200 = os.path.join(a.nb201, "nb201_test_acc_200ep.csv")
     acc12 = os.path.join(a.nb201, "nb201_acc_12ep.csv")
     hw = os.path.join(a.nb201, "nb201_hw_latency_cifar10.csv")
+    for path in (acc200, acc12, hw):
+        if not os.path.isfile(path):
+            print(f"latency_column_study: no such file {path}", file=sys.stderr)
+            sys.exit(2)
     c100, i16 = column(acc200, "CIFAR100TestAccuracy200Epochs"), column(acc200, "ImageNetTestAccuracy200Epochs")
     c100_12, i16_12 = column(acc12, "cifar100-test"), column(acc12, "imagenet-test")
     latencies = [column(hw, f"{d}_latency") for d in DEVICES]  # all three files are in index order
