@@ -35,6 +35,32 @@ void add_distributed_options(CLI::App* command, DistributedOptions& options) {
       ->capture_default_str();
 }
 
+void add_balance_option(CLI::App* command, DistributedOptions& options) {
+  command
+      ->add_option("--balance", options.balance,
+                   "Data parallel: how each batch is split among the processes. equal: shares "
+                   "differing by at most one image (PyTorch DDP; deterministic). speed: in "
+                   "proportion to each process's measured images per second, re-measured every 8 "
+                   "steps, so a faster CPU does not wait for a slower one (the split, and so "
+                   "the rounding, then varies from run to run; CPU only). Weights such as 3,1: "
+                   "fixed proportions, one per process. The averaged gradient is the whole "
+                   "batch's mean whatever the split")
+      ->capture_default_str();
+}
+
+dist::ShareBalance balance_for_job(const DistributedOptions& options,
+                                   const std::string& device_name) {
+  dist::ShareBalance balance = dist::parse_share_balance(options.balance);
+  const dist::LaunchEnv launch = dist::launch_env();
+  if (launch.launched()) dist::check_share_balance(balance, launch.world_size);
+  if (balance.mode == dist::ShareBalance::Mode::kSpeed && device_name == "cuda") {
+    throw bad_input(
+        "--balance speed times each process's work on the CPU; on CUDA give fixed weights "
+        "(e.g. --balance 2,1 for a GPU twice as fast as the other)");
+  }
+  return balance;
+}
+
 dist::LaunchEnv join_distributed_job(const DistributedOptions& options,
                                      const std::string& device_name, int requested_threads) {
   dist::LaunchEnv launch = dist::launch_env();
@@ -57,6 +83,7 @@ dist::LaunchEnv join_distributed_job(const DistributedOptions& options,
     group.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(options.timeout_s * 1000));
     group.bucket_bytes = static_cast<std::size_t>(options.bucket_mb * (1 << 20));
     group.busy_wait = !launch.bound_cpus.empty();  // the CPUs are this process's own
+    group.balance = balance_for_job(options, device_name);
     dist::init_world(launch, torch::Device(device_name == "cuda" ? torch::kCUDA : torch::kCPU),
                      group);
   }
@@ -73,6 +100,7 @@ nlohmann::json describe_distributed_job(const dist::LaunchEnv& launch,
           {"cpus", dist::cpu_list_text(launch.bound_cpus)},
           {"threads", launch.threads},
           {"wait", group.polls_collectives() ? "polling" : "asleep"},
+          {"balance", group.options().balance.str()},
           {"cuda_device", launch.cuda_device}};
 }
 

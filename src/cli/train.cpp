@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cctype>
+#include <cmath>
 #include <optional>
 
 #include "d2a/cli/budget_options.h"
@@ -118,7 +119,8 @@ void add_train_command(CLI::App& app, Action& action) {
       "...) or by srun, each process trains on its share of every batch (the budget's batch is "
       "the whole step's) and the gradients are averaged over the processes with LibTorch's c10d "
       "(Gloo on CPU): the result is that of one process, up to BatchNorm statistics, which are "
-      "per process unless --sync-bn. Only rank 0 prints and exports.");
+      "per process unless --sync-bn. Only rank 0 prints and exports. --balance speed sizes each "
+      "process's share by its measured speed when the CPUs differ.");
   auto o = std::make_shared<TrainCommandOptions>();
   auto test_data = std::make_shared<std::string>();
   command->add_option("--data", o->data, data_help(false))->required();
@@ -135,6 +137,7 @@ void add_train_command(CLI::App& app, Action& action) {
   command->add_option("--export", o->export_path,
                       "Save the trained weights (torch.load-able dict: state_dict, cell, config)");
   add_distributed_options(command, o->distributed);
+  add_balance_option(command, o->distributed);
 
   set_action(
       command, action,
@@ -142,6 +145,7 @@ void add_train_command(CLI::App& app, Action& action) {
         const TrainArch arch = parse_arch(o->arch);
         const Budget budget = effective_budget(*o, arch);
         dist::launch_env();  // bad variables: exit 2 before any work
+        balance_for_job(o->distributed, device_name);
         DataOptions train_opts;
         train_opts.split = "train";
         train_opts.max_per_class = budget.train_per_class;
@@ -203,6 +207,8 @@ void add_train_command(CLI::App& app, Action& action) {
         };
         if (group.active()) {
           result["distributed"] = describe_distributed_job(launch, o->distributed);
+          result["distributed"]["shares"] = r.share_fractions;
+          result["distributed"]["share_updates"] = r.share_updates;
         }
         if (!group.is_root()) return 0;  // rank 0 reports and exports for the job
         if (arch.genotype) result["parameters_with_auxiliary"] = run.parameters_with_auxiliary;
@@ -228,6 +234,13 @@ void add_train_command(CLI::App& app, Action& action) {
                 << r.communication_seconds << " s in " << group.backend() << " collectives";
           }
           out << ")\n";
+          if (group.world_size() > 1) {
+            out << "batch shares:    ";
+            for (std::size_t i = 0; i < r.share_fractions.size(); ++i) {
+              out << (i ? " / " : "") << std::round(1000 * r.share_fractions[i]) / 10 << " %";
+            }
+            out << " (--balance " << o->distributed.balance << ")\n";
+          }
           if (!o->export_path.empty()) out << "exported:        " << o->export_path << "\n";
         });
         return 0;

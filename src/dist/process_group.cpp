@@ -304,11 +304,4 @@ void init_world(const LaunchEnv& env, torch::Device device, const GroupOptions& 
                                                                       : nullptr);
 }
 
-std::pair<std::int64_t, std::int64_t> shard_range(std::int64_t n, int rank, int world_size) {
-  const std::int64_t base = n / world_size;
-  const std::int64_t extra = n % world_size;
-  const std::int64_t first = rank * base + std::min<std::int64_t>(rank, extra);
-  return {first, base + (rank < extra ? 1 : 0)};
-}
-
 }  // namespace d2a::dist

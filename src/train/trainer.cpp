@@ -11,6 +11,7 @@
 
 #include "d2a/data/tensor.h"
 #include "d2a/dist/process_group.h"
+#include "d2a/dist/share_balance.h"
 #include "d2a/error.h"
 #include "d2a/nn/grad_clip.h"
 #include "d2a/train/augment.h"
@@ -168,6 +169,9 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
   const std::int64_t n = resident.size();
   const std::int64_t steps_per_epoch = num_batches(n, recipe.batch_size);
   const std::int64_t total_steps = steps_per_epoch * recipe.epochs;
+  // Equal shares unless --balance: fixed weights, or each rank's measured speed (every few
+  // steps the ranks all-reduce their images per second and move the split toward it).
+  dist::ShareBalancer balancer(group.options().balance, world_size);
   std::vector<std::int64_t> order(n);
   std::iota(order.begin(), order.end(), 0);
 
@@ -188,7 +192,8 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
       // A last batch smaller than the world would leave a rank without images: every rank
       // skips it (the only step in which ranks and one process differ).
       if (world_size > 1 && len < world_size) continue;
-      const auto [share_first, share] = dist::shard_range(len, group.rank(), world_size);
+      const auto step_start = std::chrono::steady_clock::now();
+      const auto [share_first, share] = balancer.share(len, group.rank());
       const torch::Tensor idx = perm.narrow(0, first + share_first, share);
       const torch::Tensor x = to_training_layout(
           augment_batch_share(resident.images(idx), recipe, rng, share_first, len), device);
@@ -207,12 +212,21 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
       // Weighted by the share's size, so the averaged gradient is the whole batch's mean.
       const double weight = static_cast<double>(share * world_size) / static_cast<double>(len);
       (world_size > 1 ? loss * weight : loss).backward();
+      // This rank's own work ends here; what follows waits for the others.
+      const double own_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
       optimizer.average_gradients();
       if (recipe.grad_clip > 0) clip_grad_norm(parameters, recipe.grad_clip);
       optimizer.step(lr);
       const torch::Tensor batch_loss = loss.detach();
       loss_sum += batch_loss * static_cast<double>(share);
       correct += out.logits.detach().argmax(1).eq(y).sum();
+      if (balancer.record(own_seconds, share)) {
+        torch::Tensor rates = torch::zeros({world_size}, torch::kDouble);
+        rates[group.rank()] = balancer.take_rate();
+        group.all_reduce_sum({rates});
+        balancer.update({rates.data_ptr<double>(), rates.data_ptr<double>() + world_size});
+      }
       if (progress) {
         progress({epoch, recipe.epochs, step + 1, total_steps, lr, batch_loss});
       }
@@ -225,6 +239,8 @@ TrainStats train_network(const NetworkBuilder& build, const TrainData& train,
   result.train_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   result.communication_seconds = group.communication_seconds() - communication_before;
+  result.share_fractions = balancer.fractions();
+  result.share_updates = balancer.updates();
   // BatchNorm's running statistics differ between ranks unless synchronised: rank 0's are
   // everyone's (as DDP broadcasts buffers), so every rank evaluates the same network.
   group.broadcast_module(*net.module);

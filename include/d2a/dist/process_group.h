@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "d2a/dist/launch_env.h"
+#include "d2a/dist/share_balance.h"  // shard_range
 
 namespace d2a::dist {
 
@@ -31,6 +32,8 @@ struct GroupOptions {
   // unbound, asleep): tools/bench/allreduce_latency.sh. NCCL's wait does not block the host and
   // is left as it is.
   bool busy_wait = false;
+  // How `train` splits each batch among the ranks (equal unless --balance).
+  ShareBalance balance;
 };
 
 class ProcessGroup {
@@ -88,9 +91,5 @@ class ProcessGroup {
 // init_world() joins a job.
 ProcessGroup& world();
 void init_world(const LaunchEnv& env, torch::Device device, const GroupOptions& options);
-
-// The [first, first + count) share of `n` items that `rank` of `world_size` takes: contiguous,
-// in rank order, sizes differing by at most one.
-std::pair<std::int64_t, std::int64_t> shard_range(std::int64_t n, int rank, int world_size);
 
 }  // namespace d2a::dist

@@ -74,6 +74,10 @@ struct TrainStats {
   std::int64_t num_parameters = 0;
   int world_size = 1;                 // processes that trained it (dist::world())
   double communication_seconds = 0;   // of train_seconds, spent in collectives
+  // The fraction of a batch each rank took at the end (dist::ShareBalancer; equal unless
+  // --balance), and how often the ranks re-split by their measured speed.
+  std::vector<double> share_fractions{1.0};
+  int share_updates = 0;
 };
 
 struct TrainResult : TrainStats {
