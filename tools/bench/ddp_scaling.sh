@@ -16,6 +16,9 @@
 #    (this machine's two CPUs differ by 8-40 %), the batch and recipe unchanged.
 # 2) C16 N5 32x32 (the benchmark network), 2 processes, 1 epoch over 13 images per class:
 #    seconds in all-reduce / training seconds.
+# 3) Part 1's recipe with CPU 1 shared with another job (a busy loop bound to it, as a
+#    neighbour on a shared node): 2 processes with equal shares, with --balance speed, and one
+#    process alone on the free CPU 0.
 # The ranks run with d2a's default --cpu-bind auto (one CPU each on this 2-core machine).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -23,17 +26,20 @@ d2a="$root/build/d2a"
 runs="${1:-3}"
 cell='|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|'
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+hog=""
+trap 'rm -rf "$work"; [ -z "$hog" ] || kill "$hog" 2> /dev/null' EXIT
 port=$((25000 + RANDOM % 5000))
 
 field() { /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 two_ranks() {  # args...: runs 2 ranks, rank 0's JSON in $work/r0.json
   port=$((port + 1))
+  local pids=()
   for r in 0 1; do
     RANK=$r LOCAL_RANK=$r WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port \
       "$d2a" "$@" --threads 1 --json > "$work/r$r.json" 2> "$work/r$r.err" &
+    pids+=($!)
   done
-  wait
+  wait "${pids[@]}"  # not the busy loop of part 3
 }
 median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
@@ -88,3 +94,24 @@ big=(train --data fashion-mnist --arch "$cell" --budget cpu-fast --channels 16 -
 two_ranks "${big[@]}"
 comm=$(field "$work/r0.json" communication_seconds); total=$(field "$work/r0.json" train_seconds)
 echo "C16 N5 32x32, 2 processes, 3 steps: $comm s of $total s in all-reduce ($(awk -v a="$comm" -v b="$total" 'BEGIN {printf "%.1f", 100 * a / b}') %)"
+
+: > "$work/hog_equal"; : > "$work/hog_speed"; : > "$work/hog_one"; : > "$work/hog_shares"
+taskset -c 1 sh -c 'while :; do :; done' &
+hog=$!
+for i in $(seq "$runs"); do
+  two_ranks "${small[@]}"
+  field "$work/r0.json" images_per_second >> "$work/hog_equal"
+  two_ranks "${small[@]}" --balance speed
+  field "$work/r0.json" images_per_second >> "$work/hog_speed"
+  /usr/bin/python3 -c "import json,sys; print('%.2f' % json.load(open(sys.argv[1]))['distributed']['shares'][0])" \
+    "$work/r0.json" >> "$work/hog_shares"
+  taskset -c 0 "$d2a" "${small[@]}" --threads 1 --json > "$work/single.json"
+  field "$work/single.json" images_per_second >> "$work/hog_one"
+done
+kill "$hog"
+hog=""
+hog_one=$(median < "$work/hog_one")
+echo "C8 N1 16x16 as in part 1, CPU 1 shared with a busy loop, $runs runs, medians:"
+echo "  1 process on CPU 0:                  $hog_one images/s"
+echo "  2 processes, equal shares:           $(median < "$work/hog_equal") images/s  ratio $(ratio "$(median < "$work/hog_equal")" "$hog_one")"
+echo "  2 processes, --balance speed:        $(median < "$work/hog_speed") images/s  ratio $(ratio "$(median < "$work/hog_speed")" "$hog_one")  (rank 0's final share: $(tr '\n' ' ' < "$work/hog_shares"))"
