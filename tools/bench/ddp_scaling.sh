@@ -24,6 +24,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 d2a="$root/build/d2a"
 runs="${1:-3}"
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "ddp_scaling.sh: RUNS must be a positive whole number (got '$runs')" >&2; exit 2; }
+[ -x "$d2a" ] || { echo "ddp_scaling.sh: no $d2a; build first (tools/setup.sh)" >&2; exit 2; }
 cell='|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|'
 work="$(mktemp -d)"
 hog=""
