@@ -3,6 +3,7 @@
 #include <array>
 
 #include "d2a/error.h"
+#include "d2a/split.h"
 
 namespace d2a {
 namespace {
@@ -36,12 +37,7 @@ Nb201Cell nb201_cell_from_net_tuple(std::string_view text) {
   body = body.substr(1, body.size() - 2);
   Nb201Cell::Ops ops{};
   int position = 0;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = body.find(',', start);
-    std::string_view token = body.substr(start, comma == std::string_view::npos
-                                                    ? std::string_view::npos
-                                                    : comma - start);
+  for (std::string_view token : split_at(body, ',')) {
     while (!token.empty() && is_space(token.front())) token.remove_prefix(1);
     while (!token.empty() && is_space(token.back())) token.remove_suffix(1);
     if (position >= kNb201NumEdges) throw tuple_error(text, "more than six codes");
@@ -50,8 +46,6 @@ Nb201Cell nb201_cell_from_net_tuple(std::string_view text) {
                                   std::string(token) + "', not one of 0..4");
     }
     ops[kEdgeOfPosition[position++]] = kOpOfCode[token[0] - '0'];
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
   }
   if (position != kNb201NumEdges) {
     throw tuple_error(text, "only " + std::to_string(position) + " codes");

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "d2a/error.h"
+#include "d2a/split.h"
 
 namespace d2a::dist {
 namespace {
@@ -41,11 +42,8 @@ ShareBalance parse_share_balance(const std::string& text) {
     return balance;
   }
   balance.mode = ShareBalance::Mode::kFixed;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = text.find(',', start);
-    const std::string item =
-        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+  for (const std::string_view piece : split_at(text, ',')) {
+    const std::string item(piece);
     char* end = nullptr;
     const double w = item.empty() ? 0.0 : std::strtod(item.c_str(), &end);
     if (item.empty() || end != item.c_str() + item.size()) {
@@ -53,8 +51,6 @@ ShareBalance parse_share_balance(const std::string& text) {
     }
     if (!std::isfinite(w) || w <= 0) throw bad_balance(text, "weights must be positive");
     balance.weights.push_back(w);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
   }
   return balance;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "d2a/error.h"
+#include "d2a/split.h"
 
 namespace d2a {
 namespace {
@@ -17,17 +18,13 @@ std::string trim(const std::string& text) {
 
 std::vector<std::string> parse_bench_column_list(const std::string& list) {
   std::vector<std::string> names;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = list.find(',', start);
-    const std::string name = trim(list.substr(start, comma == std::string::npos ? comma : comma - start));
+  for (const std::string_view piece : split_at(list, ',')) {
+    const std::string name = trim(std::string(piece));
     if (name.empty()) throw bad_input("--bench-columns '" + list + "': empty column name");
     if (std::find(names.begin(), names.end(), name) != names.end()) {
       throw bad_input("--bench-columns '" + list + "': '" + name + "' given twice");
     }
     names.push_back(name);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
   }
   return names;
 }

@@ -33,6 +33,10 @@ trap 'rm -rf "$work"; [ -z "$hog" ] || kill "$hog" 2> /dev/null' EXIT
 port=$((25000 + RANDOM % 5000))
 
 field() { /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
+rank0_share() {  # the share of the batch rank 0 ended with in the last two_ranks run
+  /usr/bin/python3 -c "import json,sys; print('%.2f' % json.load(open(sys.argv[1]))['distributed']['shares'][0])" \
+    "$work/r0.json"
+}
 two_ranks() {  # args...: runs 2 ranks, rank 0's JSON in $work/r0.json
   port=$((port + 1))
   local pids=()
@@ -68,8 +72,7 @@ for i in $(seq "$runs"); do
   two_ranks "${small[@]}" --balance speed
   field "$work/r0.json" images_per_second >> "$work/speed"
   field "$work/r0.json" test_accuracy >> "$work/accspeed"
-  /usr/bin/python3 -c "import json,sys; print('%.2f' % json.load(open(sys.argv[1]))['distributed']['shares'][0])" \
-    "$work/r0.json" >> "$work/shares"
+  rank0_share >> "$work/shares"
   two_ranks "${small[@]}" --batch-size 128
   field "$work/r0.json" images_per_second >> "$work/two128"
   field "$work/r0.json" test_accuracy >> "$work/acc128"
@@ -105,8 +108,7 @@ for i in $(seq "$runs"); do
   field "$work/r0.json" images_per_second >> "$work/hog_equal"
   two_ranks "${small[@]}" --balance speed
   field "$work/r0.json" images_per_second >> "$work/hog_speed"
-  /usr/bin/python3 -c "import json,sys; print('%.2f' % json.load(open(sys.argv[1]))['distributed']['shares'][0])" \
-    "$work/r0.json" >> "$work/hog_shares"
+  rank0_share >> "$work/hog_shares"
   taskset -c 0 "$d2a" "${small[@]}" --threads 1 --json > "$work/single.json"
   field "$work/single.json" images_per_second >> "$work/hog_one"
 done
