@@ -49,13 +49,15 @@ def mean_accuracies(runs):
 
 def table_noise(runs):
     """How well a table agrees with itself, when every cell was trained at least twice: the
-    Spearman of two runs of every cell, the Spearman-Brown reliability of the mean of k runs,
-    and its square root, the most any ranking can correlate with the table (None with one run)."""
+    Spearman of two runs of every cell (the mean over every pair of runs when there are more),
+    the Spearman-Brown reliability of the mean of k runs, and its square root, the most any
+    ranking can correlate with the table (None with one run)."""
     k = min(len(v) for v in runs.values())
     if k < 2:
         return None
     archs = sorted(runs)
-    r = spearman([runs[a][0] for a in archs], [runs[a][1] for a in archs])
+    r = float(np.mean([spearman([runs[a][i] for a in archs], [runs[a][j] for a in archs])
+                       for i in range(k) for j in range(i + 1, k)]))
     reliability = k * r / (1 + (k - 1) * r) if r > 0 else r
     return {"runs_per_cell": k, "two_run_spearman": r, "reliability": reliability,
             "ceiling": float(np.sqrt(reliability)) if reliability > 0 else 0.0}
@@ -118,6 +120,7 @@ def main():
         n = entry["table_noise"]
         if n:
             print(f"  {table}: {n['runs_per_cell']} runs per cell; two runs agree at Spearman "
+                  f"{'(the mean over every pair) ' if n['runs_per_cell'] > 2 else ''}"
                   f"{n['two_run_spearman']:.3f}, so their mean has reliability {n['reliability']:.3f} "
                   f"and no ranking can reach a Spearman above ~{n['ceiling']:.3f} against it")
     t = summary["tables"].values()
