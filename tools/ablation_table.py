@@ -6,6 +6,7 @@ table's own noise. A missing summary prints as '-'.
 
   tools/ablation_table.py LABEL=HELDOUT.json,SUGGEST.json ...
 """
+import csv
 import json
 import os
 import sys
@@ -39,7 +40,6 @@ def largest_cell_cifar10():
     path = os.path.join(shared, "data", "nb201", "nb201_test_acc_200ep.csv")
     if not os.path.isfile(path):
         return None
-    import csv
     with open(path, newline="") as f:
         for row in csv.DictReader(f):
             if row["ArchitectureString"] == LARGEST:
