@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Prints the ablations of tools/eval_ablations.sh as one Markdown table: per ranking, its top-1
 regret, top-5 mean and Spearman on every held-out table (tools/eval_heldout.sh summaries) and its
-CIFAR-10 top-1 and Spearman (tools/eval_suggest.sh summaries), then the trivial picks and each
-table's own noise. A missing summary prints as '-'.
+CIFAR-10 top-1 and Spearman (tools/eval_suggest.sh summaries), then the trivial picks (the
+largest cell, chance, and ranking by FLOPs) and each table's own noise. A missing summary prints as '-'.
 
   tools/ablation_table.py LABEL=HELDOUT.json,SUGGEST.json ...
 """
@@ -79,10 +79,14 @@ def main():
         print(f"| {label} | " + " | ".join(cells) + f" | {cifar} |")
     first = with_tables[0]["tables"]
     largest = largest_cell_cifar10()
-    print(f"| largest cell / chance | {joined([first[n]['largest_cell_regret'] for n in tables], '{:.2f}')}"
+    flops = [first[n].get("flops_spearman") for n in tables]
+    flops_cells = ("| |" if None in flops else
+                   f"| {joined(flops, '{:.3f}')} | {sum(flops) / len(flops):.3f} |")
+    print(f"| largest cell / chance; Spearman: FLOPs | "
+          f"{joined([first[n]['largest_cell_regret'] for n in tables], '{:.2f}')}"
           f" / chance {joined([first[n]['chance_regret'] for n in tables], '{:.2f}')} | "
           f"{sum(first[n]['largest_cell_regret'] for n in tables) / len(tables):.2f} / "
-          f"{sum(first[n]['chance_regret'] for n in tables) / len(tables):.2f} | | | | "
+          f"{sum(first[n]['chance_regret'] for n in tables) / len(tables):.2f} | {flops_cells} "
           f"{'-' if largest is None else f'{largest:.2f}'} / - |")
     for name in tables:
         n = first[name].get("table_noise")

@@ -79,7 +79,7 @@ def main():
     summary = {"label": a.label, "model": a.model, "extra": a.extra, "tables": {}}
     print(f"d2a suggest on the held-out tables, model {a.model}{' (' + a.extra + ')' if a.extra else ''}")
     print(f"  {'table':10s} {'best':>6s} {'regret':>14s} {'top-5 mean':>11s} {'Spearman':>9s} "
-          f"{'W':>6s}   {'largest-cell regret':>19s} {'chance regret':>13s}")
+          f"{'W':>6s}   {'largest-cell regret':>19s} {'chance regret':>13s} {'FLOPs Spearman':>14s}")
     for table, paths in per_table.items():
         table_runs = read_runs(os.path.join(root, "meta_db", "heldout", f"{table}.csv"))
         truth = mean_accuracies(table_runs)
@@ -101,6 +101,7 @@ def main():
             if run["ranking"].get("gate_distance") is not None:
                 distances.append(run["ranking"]["gate_distance"])
             largest = max(s, key=lambda x: (x["mflops"], x["arch"]))["arch"]
+            flops_rho = spearman([x["mflops"] for x in s], [truth[x["arch"]] for x in s])
         entry = {
             "best": best,
             "regret": {"mean": float(np.mean(regrets)), "std": float(np.std(regrets)), "values": regrets},
@@ -109,13 +110,15 @@ def main():
             "residual_weight": float(np.mean(weights)),
             "gate_distance": float(np.mean(distances)) if distances else None,
             "largest_cell_regret": best - truth[largest],
+            "flops_spearman": flops_rho,
             "chance_regret": best - float(np.mean(list(truth.values()))),
             "table_noise": table_noise(table_runs),
         }
         summary["tables"][table] = entry
         print(f"  {table:10s} {best:6.2f} {entry['regret']['mean']:6.2f} +- {entry['regret']['std']:4.2f} "
               f"{entry['top5_mean']:11.2f} {entry['spearman']:9.3f} {entry['residual_weight']:6.2f}   "
-              f"{entry['largest_cell_regret']:19.2f} {entry['chance_regret']:13.2f}")
+              f"{entry['largest_cell_regret']:19.2f} {entry['chance_regret']:13.2f} "
+              f"{entry['flops_spearman']:14.3f}")
     for table, entry in summary["tables"].items():
         n = entry["table_noise"]
         if n:
