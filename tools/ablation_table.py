@@ -80,7 +80,7 @@ def main():
     first = with_tables[0]["tables"]
     largest = largest_cell_cifar10()
     flops = [first[n].get("flops_spearman") for n in tables]
-    flops_cells = ("| |" if None in flops else
+    flops_cells = ("| | |" if None in flops else
                    f"| {joined(flops, '{:.3f}')} | {sum(flops) / len(flops):.3f} |")
     print(f"| largest cell / chance; Spearman: FLOPs | "
           f"{joined([first[n]['largest_cell_regret'] for n in tables], '{:.2f}')}"
