@@ -13,33 +13,33 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 d2a=build/d2a
+source tools/heldout_sources.sh
+sources=("$@")
+((${#sources[@]})) || sources=(icons clipart arabic)
+for name in "${sources[@]}"; do
+  [[ -n ${heldout_spec[$name]:-} ]] || { echo "build_heldout: unknown source '$name' (icons, clipart, arabic)" >&2; exit 2; }
+done
 source tools/packages.sh
 ensure_packages python3-h5py python3-numpy
 [[ -x $d2a ]] || tools/setup.sh
 [[ -f build/data/glyphs/manifest.json ]] || tools/make_glyphs.sh build/data/glyphs --seed 0
 [[ -f build/data/pictures/manifest.json ]] || tools/make_pictures.sh build/data/pictures --seed 0
-declare -A spec=([icons]=build/data/pictures/icons [clipart]=build/data/pictures/clipart
-                 [arabic]=build/data/glyphs/arabic)
-sources=("$@")
-((${#sources[@]})) || sources=(icons clipart arabic)
 jobs="${JOBS:-$(nproc)}"
 out=meta_db/heldout
-seed=2026
 
 build() {
   local name=$1 resume=()
-  [[ -n ${spec[$name]:-} ]] || { echo "build_heldout: unknown source '$name'" >&2; return 2; }
   [[ -f $out/$name.h5 ]] && resume=(--resume)
-  "$d2a" db build --data "${spec[$name]}" --out "$out/$name.h5" --tasks 1 --archs-per-task 0 \
-    --archs-file "$out/cells.txt" --budget cpu-user --min-classes 10 --max-classes 10 \
-    --test-split test --seed $seed --repeats "${REPEATS:-1}" --threads 1 --json "${resume[@]}" \
-    > "build/heldout-$name.json"
+  heldout_db_build "$name" "$out/$name.h5" --archs-file "$out/cells.txt" \
+    --repeats "${REPEATS:-1}" "${resume[@]}" > "build/heldout-$name.json"
   /usr/bin/python3 tools/heldout_table.py "$out/$name.h5" "$out/$name.csv"
 }
 running=0
+pids=()
 for name in "${sources[@]}"; do
   if ((running >= jobs)); then wait -n; running=$((running - 1)); fi
   build "$name" &
+  pids+=($!)
   running=$((running + 1))
 done
-wait
+for pid in "${pids[@]}"; do wait "$pid"; done  # a failed build fails the script

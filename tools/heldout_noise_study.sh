@@ -25,10 +25,9 @@ while (($#)); do
 done
 [[ $step =~ ^[1-9][0-9]*$ ]] || { echo "heldout_noise_study: --step must be a positive number (got '$step')" >&2; exit 2; }
 ((${#sources[@]})) || sources=(icons clipart)
-declare -A spec=([icons]=build/data/pictures/icons [clipart]=build/data/pictures/clipart
-                 [arabic]=build/data/glyphs/arabic)
+source tools/heldout_sources.sh
 for name in "${sources[@]}"; do
-  [[ -n ${spec[$name]:-} ]] || { echo "heldout_noise_study: unknown source '$name' (icons, clipart, arabic)" >&2; exit 2; }
+  [[ -n ${heldout_spec[$name]:-} ]] || { echo "heldout_noise_study: unknown source '$name' (icons, clipart, arabic)" >&2; exit 2; }
   [[ -f meta_db/heldout/$name.csv ]] || { echo "heldout_noise_study: no table meta_db/heldout/$name.csv" >&2; exit 2; }
 done
 [[ -x build/d2a ]] || { echo "heldout_noise_study: build/d2a is missing: run tools/setup.sh" >&2; exit 2; }
@@ -40,7 +39,7 @@ grep -v '^#' meta_db/heldout/cells.txt | awk -v k="$step" 'NR % k == 1 || k == 1
 # P for the default overrides: 100, or the source's smallest class (db build needs P of each).
 default_overrides() {
   local smallest=100 class n
-  for class in "${spec[$1]}"/train/*/; do
+  for class in "${heldout_spec[$1]}"/train/*/; do
     n=$(find "$class" -type f | wc -l)
     ((n < smallest)) && smallest=$n
   done
@@ -53,11 +52,9 @@ build() {
   local name=$1 resume=() flags=("${overrides[@]}")
   ((${#flags[@]})) || read -ra flags < <(default_overrides "$name")
   [[ -f $out/$name.h5 ]] && resume=(--resume)
-  # The same task as tools/build_heldout.sh (seed, classes, test split), so the test images match.
-  build/d2a db build --data "${spec[$name]}" --out "$out/$name.h5" --tasks 1 --archs-per-task 0 \
-    --archs-file "$out/cells.txt" --budget cpu-user --min-classes 10 --max-classes 10 \
-    --test-split test --seed 2026 --repeats 2 --threads 1 --json "${flags[@]}" "${resume[@]}" \
-    > "$out/$name.json"
+  # The table's own task (tools/heldout_sources.sh), so the test images match.
+  heldout_db_build "$name" "$out/$name.h5" --archs-file "$out/cells.txt" --repeats 2 \
+    "${flags[@]}" "${resume[@]}" > "$out/$name.json"
   /usr/bin/python3 tools/heldout_table.py "$out/$name.h5" "$out/$name.csv"
 }
 jobs="${JOBS:-$(nproc)}"
