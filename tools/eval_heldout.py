@@ -6,6 +6,7 @@ table's cells against the table's accuracies. Prints a table and writes a JSON s
 """
 import argparse
 import csv
+import itertools
 import json
 import os
 
@@ -60,7 +61,23 @@ def table_noise(runs):
                        for i in range(k) for j in range(i + 1, k)]))
     reliability = k * r / (1 + (k - 1) * r) if r > 0 else r
     return {"runs_per_cell": k, "two_run_spearman": r, "reliability": reliability,
-            "ceiling": float(np.sqrt(reliability)) if reliability > 0 else 0.0}
+            "ceiling": float(np.sqrt(reliability)) if reliability > 0 else 0.0,
+            "split_half_oracle_regret": split_half_oracle_regret(runs, k)}
+
+
+def split_half_oracle_regret(runs, k):
+    """The top-1 regret of a ranker that knew the mean of half of every cell's runs (k // 2 of
+    them), judged against the mean of the other runs: the best cell by one half minus the other
+    half's best, averaged over every split. When it is near chance the table's best cell is a
+    winner of seed noise, and a top-1 regret on the table says little about a ranking."""
+    archs = sorted(runs)
+    matrix = np.array([runs[a][:k] for a in archs])
+    regrets = []
+    for half in itertools.combinations(range(k), k // 2):
+        rest = [i for i in range(k) if i not in half]
+        known, other = matrix[:, list(half)].mean(1), matrix[:, rest].mean(1)
+        regrets.append(float(other.max() - other[known.argmax()]))
+    return float(np.mean(regrets))
 
 
 def main():
@@ -84,7 +101,7 @@ def main():
         table_runs = read_runs(os.path.join(root, "meta_db", "heldout", f"{table}.csv"))
         truth = mean_accuracies(table_runs)
         best = max(truth.values())
-        regrets, top5, rhos, weights, distances = [], [], [], [], []
+        regrets, picks, top5, rhos, weights, distances = [], [], [], [], [], []
         largest = None
         for path in paths:
             run = json.load(open(path))
@@ -95,6 +112,7 @@ def main():
                                  f"{len(truth)} ({len(missing)} not in it)")
             key = "blended" if s[0].get("blended") is not None else "score"
             regrets.append(best - truth[s[0]["arch"]])
+            picks.append(s[0]["arch"])
             top5.append(float(np.mean([truth[x["arch"]] for x in s[:5]])))
             rhos.append(spearman([x[key] for x in s], [truth[x["arch"]] for x in s]))
             weights.append(run["ranking"].get("residual_weight", 0.0))
@@ -105,10 +123,12 @@ def main():
         entry = {
             "best": best,
             "regret": {"mean": float(np.mean(regrets)), "std": float(np.std(regrets)), "values": regrets},
+            "picks": picks,
             "top5_mean": float(np.mean(top5)),
             "spearman": float(np.mean(rhos)),
             "residual_weight": float(np.mean(weights)),
             "gate_distance": float(np.mean(distances)) if distances else None,
+            "largest_cell": largest,
             "largest_cell_regret": best - truth[largest],
             "flops_spearman": flops_rho,
             "chance_regret": best - float(np.mean(list(truth.values()))),
@@ -125,7 +145,9 @@ def main():
             print(f"  {table}: {n['runs_per_cell']} runs per cell; two runs agree at Spearman "
                   f"{'(the mean over every pair) ' if n['runs_per_cell'] > 2 else ''}"
                   f"{n['two_run_spearman']:.3f}, so their mean has reliability {n['reliability']:.3f} "
-                  f"and no ranking can reach a Spearman above ~{n['ceiling']:.3f} against it")
+                  f"and no ranking can reach a Spearman above ~{n['ceiling']:.3f} against it; a ranker "
+                  f"that knew {n['runs_per_cell'] // 2} run(s) of every cell would pick with regret "
+                  f"{n['split_half_oracle_regret']:.2f} against the others")
     t = summary["tables"].values()
     summary["mean_regret"] = float(np.mean([e["regret"]["mean"] for e in t]))
     summary["mean_spearman"] = float(np.mean([e["spearman"] for e in t]))
