@@ -95,7 +95,6 @@ void add_db_build(CLI::App* db, Action& action) {
         o->extra_cells = read_cell_list(lists);
         o->seed = options.seed;
         o->device = device;
-        o->quiet = options.json;
         const OutputLock lock(o->out, false, invocation());  // one writer per database
         const InterruptScope interrupts;  // Ctrl-C / SIGTERM: finish the record, save, stop
         const DbBuildSummary s = build_meta_database(*o);

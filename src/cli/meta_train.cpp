@@ -249,7 +249,7 @@ void add_meta_train_command(CLI::App& app, Action& action) {
     join_distributed_job(o->distributed, device_name, options.threads);
     dist::ProcessGroup& group = dist::world();
     const bool root = group.is_root();
-    const bool quiet = options.json || !root;
+    const bool quiet = !root;        // logs (progress, epochs) go to stderr, --json or not
     std::optional<OutputLock> lock;  // one writer per model folder: rank 0, the one that writes
     if (root) lock.emplace(o->out, true, invocation());
     const fs::path out(o->out);

@@ -230,7 +230,7 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
   run_options.resume = args.resume;
   run_options.history_csv = (fs::path(out) / "alphas.csv").string();
 
-  Progress progress("search " + args.method, 0, "steps", common.json || !root);
+  Progress progress("search " + args.method, 0, "steps", !root);
   const InterruptScope interrupts;  // Ctrl-C / SIGTERM: finish the step, save, stop
   const SearchRunResult result = run_search(
       *searcher, data, run_options,

@@ -169,7 +169,7 @@ void add_train_command(CLI::App& app, Action& action) {
         const dist::LaunchEnv launch =
             join_distributed_job(o->distributed, device_name, options.threads);
         const dist::ProcessGroup& group = dist::world();
-        Progress progress("train", 0, "steps", options.json || !group.is_root());
+        Progress progress("train", 0, "steps", !group.is_root());
         const TrainRun run =
             run_training(arch, data, budget, options.seed, device, [&](const TrainProgress& p) {
               // The loss is read back (a GPU sync) only for a line that is drawn.

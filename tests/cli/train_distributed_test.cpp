@@ -267,7 +267,7 @@ TEST_F(TrainDistributed, ARankThatDiesStopsTheOthersWithOneLine) {
   EXPECT_EQ(ranks[0].status, 1) << ranks[0].err;
   EXPECT_LT(ranks[0].seconds, 40.0) << "rank 0 did not notice within the timeout";
   EXPECT_NE(ranks[0].err.find("rank 0 of 2"), std::string::npos) << ranks[0].err;
-  // One line of its own (the progress bar, off under --json, is the only other output).
+  // One line of its own (its progress, a line a minute into a log, is the only other output).
   EXPECT_EQ(test::count_lines(ranks[0].err), 1) << ranks[0].err;
   EXPECT_FALSE(std::filesystem::exists(dir / "never.pt"));
 }
