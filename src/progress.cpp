@@ -42,7 +42,10 @@ void Progress::advance(std::int64_t units, const std::string& note) { set(done_ 
 
 void Progress::set(std::int64_t done, const std::string& note) {
   done_ = done;
-  if (!note.empty()) note_ = note;
+  if (!note.empty()) {
+    note_ = note;
+    note_fresh_ = true;
+  }
   draw(false);
 }
 
@@ -88,7 +91,10 @@ void Progress::draw(bool force) {
                  bar.c_str(), static_cast<long long>(done_), of_total.c_str(), unit_.c_str(), rate,
                  unit_.c_str(), eta.c_str(), note_.c_str());
   } else {
-    // A log line stands alone: no bar or escape codes, the share done and the time so far.
+    // A log line stands alone: no bar or escape codes, the share done and the time so far, and
+    // a note only if one came since the last line (one from minutes ago, "epoch 87/120" beside
+    // 960/960 steps, would misstate where the work is).
+    const std::string note = note_fresh_ ? note_ : std::string();
     std::string share;
     if (total_ > 0) {
       const int percent = static_cast<int>(100.0 * std::min<double>(1.0, double(done_) / total_));
@@ -97,8 +103,9 @@ void Progress::draw(bool force) {
     std::fprintf(sink_.stream, "%s %lld%s %s%s  %.3g %s/s  elapsed %s  ETA %s%s%s\n",
                  label_.c_str(), static_cast<long long>(done_), of_total.c_str(), unit_.c_str(),
                  share.c_str(), rate, unit_.c_str(), clock_time(elapsed).c_str(), eta.c_str(),
-                 note_.empty() ? "" : "  ", note_.c_str());
+                 note.empty() ? "" : "  ", note.c_str());
     logged_ = true;
+    note_fresh_ = false;
   }
   std::fflush(sink_.stream);
 }

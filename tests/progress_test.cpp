@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace d2a {
 namespace {
@@ -58,6 +59,28 @@ TEST(Progress, ALogGetsPlainLinesWithTheShareDoneAndAFinalOne) {
   EXPECT_NE(text.find("db build 2/4 records (50 %)"), std::string::npos) << text;
   EXPECT_NE(text.find("ETA "), std::string::npos) << text;
   EXPECT_EQ(text.back(), '\n');
+}
+
+TEST(Progress, ALogLineShowsANoteOnlyIfOneCameSinceTheLineBefore) {
+  CapturedProgress captured;
+  {
+    Progress progress("train", 8, "steps", false, captured.sink(false, milliseconds(0)));
+    progress.set(3, "epoch 1/2");
+    progress.set(6);  // no note: the old one would misstate where the work is
+    progress.set(7, "epoch 2/2");
+    progress.finish();
+  }
+  const std::string text = captured.text();
+  ASSERT_EQ(count_lines(text), 4) << text;
+  std::vector<std::string> lines;
+  for (std::size_t at = 0, end; (end = text.find('\n', at)) != std::string::npos; at = end + 1) {
+    lines.push_back(text.substr(at, end - at));
+  }
+  EXPECT_NE(lines[0].find("epoch 1/2"), std::string::npos) << text;
+  EXPECT_EQ(lines[1].find("epoch"), std::string::npos) << text;
+  EXPECT_NE(lines[2].find("epoch 2/2"), std::string::npos) << text;
+  EXPECT_EQ(lines[3].rfind("train 7/8 steps (87 %)", 0), 0u) << text;
+  EXPECT_EQ(lines[3].find("epoch"), std::string::npos) << text;
 }
 
 TEST(Progress, ARunShorterThanTheLogIntervalLeavesTheLogEmpty) {

@@ -53,6 +53,7 @@ class Progress {
   bool logged_ = false;  // a plain line was written (not on a terminal)
   std::int64_t done_ = 0;
   std::string note_;
+  bool note_fresh_ = false;  // set() gave a note since the last log line
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
 };
