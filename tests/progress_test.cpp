@@ -7,10 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "cli_support.h"
+
 namespace d2a {
 namespace {
 
 using std::chrono::hours;
+using test::count_lines;
 using std::chrono::milliseconds;
 
 // A Progress writing into a temporary file, and what it wrote.
@@ -33,12 +36,6 @@ class CapturedProgress {
  private:
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_;
 };
-
-int count_lines(const std::string& s) {
-  int n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
 
 TEST(Progress, ALogGetsPlainLinesWithTheShareDoneAndAFinalOne) {
   CapturedProgress captured;
