@@ -61,24 +61,31 @@ def table_runs(name):
     return read_runs(os.path.join(root, "meta_db", "heldout", f"{name}.csv"))
 
 
-def regret_differences(first, other, runs_by_table, draws=2000):
-    """Bootstrap draws of (other's mean regret - first's) over the tables: every cell's runs are
-    resampled with replacement, and each summary's picks (one per seed) are scored on the draw."""
+def resampled_means(runs_by_table, draws=2000):
+    """Per table, the cells' index and their mean accuracies on `draws` bootstrap draws
+    ([draws, cells]), every cell's runs resampled with replacement. Drawn once: every row's
+    interval is read off the same draws."""
     rng = np.random.default_rng(0)
-    tables = list(runs_by_table)
-    differences = np.zeros(draws)
-    for name in tables:
-        runs = runs_by_table[name]
+    resampled = {}
+    for name, runs in runs_by_table.items():
         archs = sorted(runs)
-        index = {a: i for i, a in enumerate(archs)}
         k = min(len(v) for v in runs.values())
         matrix = np.array([runs[a][:k] for a in archs])
+        means = np.stack([np.take_along_axis(matrix, rng.integers(0, k, size=matrix.shape), 1).mean(1)
+                          for _ in range(draws)])
+        resampled[name] = ({a: i for i, a in enumerate(archs)}, means)
+    return resampled
+
+
+def regret_differences(first, other, resampled):
+    """Bootstrap draws of (other's mean regret - first's) over the tables: each summary's picks
+    (one per seed) scored on every draw of resampled_means."""
+    differences = 0.0
+    for name, (index, means) in resampled.items():
         first_rows = [index[a] for a in first["tables"][name]["picks"]]
         other_rows = [index[a] for a in other["tables"][name]["picks"]]
-        for d in range(draws):
-            means = np.take_along_axis(matrix, rng.integers(0, k, size=matrix.shape), 1).mean(1)
-            differences[d] += (means[first_rows].mean() - means[other_rows].mean()) / len(tables)
-    return differences
+        differences = differences + (means[:, first_rows].mean(1) - means[:, other_rows].mean(1))
+    return differences / len(resampled)
 
 
 def resolution(runs_by_table):
@@ -106,6 +113,7 @@ def main():
     tables = list(with_tables[0]["tables"])
     names = " / ".join(tables)
     runs_by_table = {name: table_runs(name) for name in tables}
+    resampled = resampled_means(runs_by_table)
     reference = with_tables[0]
     has_picks = lambda h: all("picks" in h["tables"].get(n, {}) for n in tables)
     print(f"| ranking | regret {names} | mean regret (minus the first row's, 90 % interval) "
@@ -118,7 +126,7 @@ def main():
             if all(t):
                 mean_regret = f"{h['mean_regret']:.2f}"
                 if h is not reference and has_picks(h) and has_picks(reference):
-                    d = regret_differences(reference, h, runs_by_table)
+                    d = regret_differences(reference, h, resampled)
                     mean_regret += (f" ({h['mean_regret'] - reference['mean_regret']:+.2f}, "
                                     f"{np.percentile(d, 5):+.2f} to {np.percentile(d, 95):+.2f})")
                 cells = [joined([e["regret"]["mean"] for e in t], "{:.2f}"), mean_regret,
@@ -139,7 +147,7 @@ def main():
     largest_difference = ""
     if has_picks(reference) and all("largest_cell" in first[n] for n in tables):
         d = regret_differences(reference, {"tables": {n: {"picks": [first[n]["largest_cell"]]} for n in tables}},
-                               runs_by_table)
+                               resampled)
         largest_difference = (f" ({largest_regret - reference['mean_regret']:+.2f}, "
                               f"{np.percentile(d, 5):+.2f} to {np.percentile(d, 95):+.2f})")
     print(f"| largest cell / chance; Spearman: FLOPs | "
