@@ -13,8 +13,8 @@ namespace d2a {
 namespace {
 
 using std::chrono::hours;
-using test::count_lines;
 using std::chrono::milliseconds;
+using test::count_lines;
 
 // A Progress writing into a temporary file, and what it wrote.
 class CapturedProgress {
