@@ -18,7 +18,7 @@ import sys
 
 import numpy as np
 
-from eval_heldout import read_runs
+from eval_heldout import read_runs, run_matrix
 
 LARGEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 
@@ -68,9 +68,8 @@ def resampled_means(runs_by_table, draws=2000):
     rng = np.random.default_rng(0)
     resampled = {}
     for name, runs in runs_by_table.items():
-        archs = sorted(runs)
-        k = min(len(v) for v in runs.values())
-        matrix = np.array([runs[a][:k] for a in archs])
+        archs, matrix = run_matrix(runs)
+        k = matrix.shape[1]
         means = np.stack([np.take_along_axis(matrix, rng.integers(0, k, size=matrix.shape), 1).mean(1)
                           for _ in range(draws)])
         resampled[name] = ({a: i for i, a in enumerate(archs)}, means)

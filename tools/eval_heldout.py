@@ -62,16 +62,24 @@ def table_noise(runs):
     reliability = k * r / (1 + (k - 1) * r) if r > 0 else r
     return {"runs_per_cell": k, "two_run_spearman": r, "reliability": reliability,
             "ceiling": float(np.sqrt(reliability)) if reliability > 0 else 0.0,
-            "split_half_oracle_regret": split_half_oracle_regret(runs, k)}
+            "split_half_oracle_regret": split_half_oracle_regret(runs)}
 
 
-def split_half_oracle_regret(runs, k):
+def run_matrix(runs):
+    """The table's cells (sorted) and their accuracies as a [cells, k] array: the first k runs
+    of each, k the fewest runs any cell has."""
+    archs = sorted(runs)
+    k = min(len(v) for v in runs.values())
+    return archs, np.array([runs[a][:k] for a in archs])
+
+
+def split_half_oracle_regret(runs):
     """The top-1 regret of a ranker that knew the mean of half of every cell's runs (k // 2 of
     them), judged against the mean of the other runs: the best cell by one half minus the other
     half's best, averaged over every split. When it is near chance the table's best cell is a
     winner of seed noise, and a top-1 regret on the table says little about a ranking."""
-    archs = sorted(runs)
-    matrix = np.array([runs[a][:k] for a in archs])
+    matrix = run_matrix(runs)[1]
+    k = matrix.shape[1]
     regrets = []
     for half in itertools.combinations(range(k), k // 2):
         rest = [i for i in range(k) if i not in half]
