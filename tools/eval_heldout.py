@@ -9,6 +9,7 @@ import csv
 import itertools
 import json
 import os
+import sys
 
 import numpy as np
 
@@ -89,6 +90,14 @@ def split_half_oracle_regret(runs):
 
 
 def main():
+    try:
+        summarise()
+    except (OSError, ValueError, KeyError) as e:  # a missing or malformed table or run file
+        print(f"eval_heldout: {e}", file=sys.stderr)
+        sys.exit(2)
+
+
+def summarise():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--label", required=True)
     p.add_argument("--model", required=True)
@@ -112,7 +121,11 @@ def main():
         regrets, picks, top5, rhos, weights, distances = [], [], [], [], [], []
         largest = None
         for path in paths:
-            run = json.load(open(path))
+            try:
+                with open(path) as f:
+                    run = json.load(f)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}: not the JSON of `d2a suggest --json` ({e})") from e
             s = run["suggestions"]
             missing = [x["arch"] for x in s if x["arch"] not in truth]
             if missing or len(s) != len(truth):
