@@ -71,6 +71,60 @@ Budget effective_budget(const TrainCommandOptions& o, const TrainArch& arch) {
   return b;
 }
 
+// Every `kHoldOutEvery`-th image of each class is the test split of a folder without one.
+constexpr std::size_t kHoldOutEvery = 5;
+
+// The images a run trains and tests on, and which images it tests on, in words.
+struct TrainImages {
+  ImageSet train;
+  ImageSet test;
+  std::string test_description;
+};
+
+// The train split of `data` and its test split, or `test_data` when given; a folder without a
+// test split keeps every kHoldOutEvery-th image of each class for testing, so that a run never
+// reports its accuracy on the images it trained on.
+TrainImages open_train_images(const std::string& data, const std::string& test_data,
+                              const Budget& budget, int threads) {
+  DataOptions train_opts;
+  train_opts.split = "train";
+  train_opts.max_per_class = budget.train_per_class;
+  train_opts.max_side = budget.image_size;  // the network's input side
+  train_opts.threads = threads;
+  TrainImages images;
+  if (test_data.empty() && !has_test_split(data)) {
+    DataOptions all = train_opts;
+    all.max_per_class =
+        hold_out_read_cap(kHoldOutEvery, budget.train_per_class, budget.test_per_class);
+    const ImageSet set = open_image_set(data, all);
+    const HoldOut parts =
+        hold_out_every(set, kHoldOutEvery, budget.train_per_class, budget.test_per_class);
+    if (parts.test.empty()) {
+      throw bad_input(data + ": too few images to hold any out for testing (every " +
+                      std::to_string(kHoldOutEvery) +
+                      "th image of each class is; give --test-data)");
+    }
+    images.train = subset(set, parts.train);
+    images.test = subset(set, parts.test);
+    images.test_description = "every " + std::to_string(kHoldOutEvery) +
+                              "th image of each class of " + data +
+                              ", held out from training (the folder has no test split)";
+    return images;
+  }
+  DataOptions test_opts = train_opts;
+  test_opts.split = "test";
+  test_opts.max_per_class = budget.test_per_class;
+  images.train = open_image_set(data, train_opts);
+  images.test = open_image_set(test_data.empty() ? data : test_data, test_opts);
+  if (images.test.class_names != images.train.class_names) {
+    throw bad_input((test_data.empty() ? data : test_data) +
+                    ": the test images' classes differ from the training images'");
+  }
+  images.test_description =
+      test_data.empty() ? "the test split of " + data : test_data + " (--test-data)";
+  return images;
+}
+
 // Trains the network of `arch`; `save` then exports the trained network when asked.
 struct TrainRun {
   TrainStats stats;
@@ -109,8 +163,10 @@ void add_train_command(CLI::App& app, Action& action) {
       "Train one NAS-Bench-201 cell or DARTS genotype from scratch and evaluate it on held-out "
       "images");
   command->footer(
-      "Trains on the train split of --data and reports accuracy on its test split (for a source "
-      "without splits, e.g. a plain image folder, give separate --data and --test-data). The "
+      "Trains on the train split of --data and reports accuracy on its test split, or on "
+      "--test-data. An image folder without train/ and test/ sub-folders has no test split: "
+      "then every 5th image of each class (in file order) is held out for testing and never "
+      "trained on, the same images for every seed. The "
       "budget fixes recipe, network size and images per class; overrides rename it, e.g. "
       "nb201-12ep[epochs=3,C=8]. A DARTS genotype trains the DARTS evaluation network (C, and "
       "--cells cells in total) with the darts-600ep recipe unless --budget says otherwise. "
@@ -124,7 +180,10 @@ void add_train_command(CLI::App& app, Action& action) {
   auto o = std::make_shared<TrainCommandOptions>();
   auto test_data = std::make_shared<std::string>();
   command->add_option("--data", o->data, data_help(false))->required();
-  command->add_option("--test-data", *test_data, "Held-out images (default: --data's test split)");
+  command->add_option(
+      "--test-data", *test_data,
+      "Held-out images (default: --data's test split; for an image folder without one, every "
+      "5th image of each class of --data)");
   command
       ->add_option("--arch", o->arch,
                    "Cell string |op~0|+|op~0|op~1|+|op~0|op~1|op~2|, a DARTS genotype "
@@ -146,23 +205,9 @@ void add_train_command(CLI::App& app, Action& action) {
         const Budget budget = effective_budget(*o, arch);
         dist::launch_env();  // bad variables: exit 2 before any work
         balance_for_job(o->distributed, device_name);
-        DataOptions train_opts;
-        train_opts.split = "train";
-        train_opts.max_per_class = budget.train_per_class;
-        train_opts.max_side = budget.image_size;  // the network's input side
-        train_opts.threads = options.threads;
-        DataOptions test_opts;
-        test_opts.split = "test";
-        test_opts.max_per_class = budget.test_per_class;
-        test_opts.max_side = budget.image_size;
-        test_opts.threads = options.threads;
-        const ImageSet train_set = open_image_set(o->data, train_opts);
-        const ImageSet test_set =
-            open_image_set(test_data->empty() ? o->data : *test_data, test_opts);
-        if (test_set.class_names != train_set.class_names) {
-          throw bad_input((test_data->empty() ? o->data : *test_data) +
-                          ": the test images' classes differ from the training images'");
-        }
+        const TrainImages images = open_train_images(o->data, *test_data, budget, options.threads);
+        const ImageSet& train_set = images.train;
+        const ImageSet& test_set = images.test;
         const TrainTestData data = make_train_test_data(train_set, test_set, budget.image_size);
 
         const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
@@ -188,6 +233,7 @@ void add_train_command(CLI::App& app, Action& action) {
             {"arch", arch.str()},
             {"space", arch.cell ? "nb201" : "darts"},
             {"data", o->data},
+            {"test_data", images.test_description},
             {"budget", budget.name},
             {"recipe", budget.to_json()},
             {"device", device_name},
@@ -218,8 +264,10 @@ void add_train_command(CLI::App& app, Action& action) {
         }
         print_result(options, result, [&](std::ostream& out) {
           out << (arch.cell ? "cell:            " : "genotype:        ") << arch.str() << "\n"
-              << "data:            " << o->data << " (" << train_set.size() << " train, "
-              << test_set.size() << " test images, " << train_set.num_classes() << " classes)\n"
+              << "data:            " << o->data << " (" << train_set.size() << " train images, "
+              << train_set.num_classes() << " classes)\n"
+              << "tested on:       " << test_set.size() << " images, " << images.test_description
+              << "\n"
               << "budget:          " << budget.name << " ("
               << count_of(budget.recipe.epochs, "epoch") << ", C=" << budget.channels
               << (arch.cell ? " N=" : " layers=") << budget.cells_per_stage << ", "

@@ -1,5 +1,6 @@
 #include "d2a/data/image_set.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "d2a/error.h"
@@ -55,6 +56,31 @@ ImageSet subset(const ImageSet& set, const std::vector<std::size_t>& indices) {
     out.labels.push_back(set.labels[i]);
   }
   return out;
+}
+
+HoldOut hold_out_every(const ImageSet& set, std::size_t every, std::size_t train_per_class,
+                       std::size_t test_per_class) {
+  if (every < 2) throw runtime_failure("hold_out_every: every must be >= 2");
+  std::vector<std::size_t> seen(set.num_classes(), 0), trained(seen), tested(seen);
+  HoldOut parts;
+  for (std::size_t i = 0; i < set.size(); ++i) {
+    const auto label = static_cast<std::size_t>(set.labels[i]);
+    if (++seen.at(label) % every == 0) {
+      if (test_per_class == 0 || tested[label]++ < test_per_class) parts.test.push_back(i);
+    } else if (train_per_class == 0 || trained[label]++ < train_per_class) {
+      parts.train.push_back(i);
+    }
+  }
+  return parts;
+}
+
+std::size_t hold_out_read_cap(std::size_t every, std::size_t train_per_class,
+                              std::size_t test_per_class) {
+  if (every < 2) throw runtime_failure("hold_out_read_cap: every must be >= 2");
+  if (train_per_class == 0 || test_per_class == 0) return 0;
+  // The first n images hold n / every test images and n - n / every training images.
+  const std::size_t for_train = train_per_class + (train_per_class - 1) / (every - 1);
+  return std::max(every * test_per_class, for_train);
 }
 
 }  // namespace d2a

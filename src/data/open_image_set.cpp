@@ -38,20 +38,22 @@ ImageSet open_path(const std::string& path, const DataOptions& options) {
   return read_image_folder(path, options);
 }
 
+// The sets d2a knows by name.
+struct Named {
+  const char* name;
+  const char* path;
+  const char* package;  // the Debian package that installs it
+  ImageSet (*read)(const std::string&, const DataOptions&);
+};
+const Named kNamed[] = {
+    {"fashion-mnist", kFashionMnistPath, "dataset-fashion-mnist", read_idx_folder},
+    {"digits", kSklearnDigitsPath, "python3-sklearn", read_digits_csv},
+};
+
 }  // namespace
 
 ImageSet open_image_set(const std::string& spec, const DataOptions& options) {
   validate_data_options(options, spec);
-  struct Named {
-    const char* name;
-    const char* path;
-    const char* package;  // the Debian package that installs it
-    ImageSet (*read)(const std::string&, const DataOptions&);
-  };
-  static const Named kNamed[] = {
-      {"fashion-mnist", kFashionMnistPath, "dataset-fashion-mnist", read_idx_folder},
-      {"digits", kSklearnDigitsPath, "python3-sklearn", read_digits_csv},
-  };
   for (const Named& named : kNamed) {
     if (spec != named.name) continue;
     if (!fs::exists(named.path)) {
@@ -63,6 +65,15 @@ ImageSet open_image_set(const std::string& spec, const DataOptions& options) {
     return set;
   }
   return open_path(spec, options);
+}
+
+bool has_test_split(const std::string& spec) {
+  std::error_code ec;
+  for (const Named& named : kNamed) {
+    if (spec == named.name) return true;
+  }
+  if (!fs::is_directory(spec, ec)) return true;
+  return is_idx_folder(spec) || is_cifar_binary_folder(spec) || has_split_folders(spec);
 }
 
 }  // namespace d2a

@@ -67,6 +67,40 @@ std::filesystem::path tiny_image_folder(const std::string& name) {
   return root;
 }
 
+// A folder without train/ and test/: every 5th image of each class is held out for testing
+// and never trained on, and the output says so; a folder too small to hold any out is refused.
+TEST(TrainCommand, HoldsOutEveryFifthImageOfAFolderWithoutATestSplit) {
+  const auto make = [](const std::string& name, int per_class) {
+    const auto root = test::scratch_dir(name);
+    for (int c = 0; c < 2; ++c) {
+      for (int i = 0; i < per_class; ++i) {
+        test::write_png(root / ("class" + std::to_string(c)) / (std::to_string(10 + i) + ".png"),
+                        12, 12, 3, 120 * c + 7 * i);
+      }
+    }
+    return root;
+  };
+  const auto plain = make("train_plain_folder", 12);
+  const auto r =
+      run_d2a({"train", "--data", plain.string(), "--arch", kCell, "--budget", "cpu-fast",
+               "--epochs", "1", "--channels", "4", "--threads", "1", "--json"},
+              "train_plain_run");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["train_images"], 20);  // 10 of each class's 12
+  EXPECT_EQ(j["test_images"], 4);    // its 5th and 10th
+  EXPECT_NE(j["test_data"].get<std::string>().find("every 5th image of each class"),
+            std::string::npos)
+      << j["test_data"];
+  const auto tiny = make("train_tiny_folder", 3);
+  const auto e = run_d2a({"train", "--data", tiny.string(), "--arch", kCell, "--budget", "cpu-fast",
+                          "--epochs", "1", "--threads", "1"},
+                         "train_tiny_run");
+  EXPECT_EQ(e.status, 2) << e.err;
+  EXPECT_EQ(test::count_lines(e.err), 1) << e.err;
+  EXPECT_NE(e.err.find("too few images to hold any out"), std::string::npos) << e.err;
+}
+
 // Photos larger than the network's input are shrunk on reading to its side (cpu-fast: 16): the
 // run is the one on the same images shrunk beforehand, to the last digit of its losses.
 TEST(TrainCommand, ShrinksLargeImagesToTheNetworksSideOnReading) {

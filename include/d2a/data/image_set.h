@@ -41,4 +41,22 @@ std::vector<std::size_t> first_per_class(const ImageSet& set, std::size_t per_cl
 // Throws d2a::Error (runtime) for an index out of range.
 ImageSet subset(const ImageSet& set, const std::vector<std::size_t>& indices);
 
+// A fixed test split for a source without one (an image folder with no train/ and test/), the
+// rule d2a fixes for the digits: within each class, in stored order, every `every`-th image (the
+// every-th, 2*every-th, ...) is for testing and the rest for training; then only the first
+// `train_per_class` and `test_per_class` of each class's part are kept (0 keeps all). It depends
+// on no seed, so every run on the same folder tests on the same images. Throws d2a::Error
+// (runtime) for every < 2.
+struct HoldOut {
+  std::vector<std::size_t> train;  // indices into the set, in stored order
+  std::vector<std::size_t> test;
+};
+HoldOut hold_out_every(const ImageSet& set, std::size_t every, std::size_t train_per_class,
+                       std::size_t test_per_class);
+
+// How many images of each class a reader must give (its max_per_class) for hold_out_every to
+// reach both caps where the class has that many: 0 (all) when either cap is 0.
+std::size_t hold_out_read_cap(std::size_t every, std::size_t train_per_class,
+                              std::size_t test_per_class);
+
 }  // namespace d2a

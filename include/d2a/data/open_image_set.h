@@ -22,4 +22,9 @@ inline constexpr char kFashionMnistPath[] = "/usr/share/datasets/fashion-mnist";
 // readers throw.
 ImageSet open_image_set(const std::string& spec, const DataOptions& options);
 
+// False only for a source without a test split of its own: an image folder with no train/ and
+// test/ sub-folders (the named sets, IDX and CIFAR binary folders and digits CSVs all have one).
+// A path that does not exist counts as having one, so that opening it reports what is wrong.
+bool has_test_split(const std::string& spec);
+
 }  // namespace d2a
