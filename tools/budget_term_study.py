@@ -11,7 +11,14 @@ each table's top-1 regret, top-5 mean and Spearman are printed per w. With --sco
 200-epoch CIFAR-10 column, for evaluation only: nothing here is fitted to CIFAR-10 or to the
 held-out tables.
 
+With --term conv the term is no fit at all but the cell's convolution cost (9 x conv 3x3 +
+conv 1x1 edges: its share of the network's FLOPs), the plainest "bigger trains better on a CPU
+budget" term. --per-source fits the database term to each of the database's sources alone and
+prints each fit's Spearman against every held-out table (does some source's budget ranking
+carry over to a new one, i.e. would a nearest-source dataset term help?).
+
   tools/budget_term_study.py [--db meta_db/d2a-cpu-v2.h5] [--runs build/eval/heldout-LABEL]
+                             [--term db|conv] [--per-source]
                              [--scores FILE.csv --bench nb201_test_acc_200ep.csv]
 """
 import argparse
@@ -53,20 +60,34 @@ def features(ops):
     return np.concatenate([onehot, counts, [counts[2] + counts[3], 1.0]])
 
 
-def fit_budget_term(db_path, ridge):
+def read_database(db_path):
+    """Each record's cell features, its accuracy standardised within its task, and the source of
+    its task (the folder's last name, or the dataset's name)."""
     with h5py.File(db_path, "r") as f:
         acc = f["records/accuracy"][:].astype(float)
         arch = f["records/arch"][:]
         task = f["records/task"][:]
         ops = f["archs/ops"][:]
+        source_of = {int(g.attrs["index"]): str(g.attrs["source"]).rstrip("/").split("/")[-1]
+                     for g in f["tasks"].values()}
     z = np.zeros_like(acc)
     for t in np.unique(task):
         m = task == t
         z[m] = (acc[m] - acc[m].mean()) / (acc[m].std() + 1e-9)
     x = np.array([features(list(ops[a])) for a in arch])
+    return x, z, np.array([source_of[int(t)] for t in task]), len(np.unique(task))
+
+
+def fit_term(x, z, ridge):
+    """Ridge regression of z on the cell features: the term, and its Spearman with z."""
     w = np.linalg.solve(x.T @ x + ridge * np.eye(x.shape[1]), x.T @ z)
-    fit = spearman(x @ w, z)
-    return (lambda cell: float(features(cell_ops(cell)) @ w)), len(acc), len(np.unique(task)), fit
+    return (lambda cell: float(features(cell_ops(cell)) @ w)), spearman(x @ w, z)
+
+
+def conv_cost(cell):
+    """The cell's convolution cost in 1x1-conv units: its share of the network's FLOPs."""
+    ops = cell_ops(cell)
+    return float(9 * ops.count(OPS.index("nor_conv_3x3")) + ops.count(OPS.index("nor_conv_1x1")))
 
 
 def zscore(v):
@@ -82,6 +103,10 @@ def main():
     p.add_argument("--tables", default="icons clipart arabic")
     p.add_argument("--weights", default="0 0.25 0.5 1 2")
     p.add_argument("--ridge", type=float, default=10.0)
+    p.add_argument("--term", choices=["db", "conv"], default="db",
+                   help="db: ridge fit to the database (default); conv: the cell's convolution cost")
+    p.add_argument("--per-source", action="store_true",
+                   help="also fit the db term to each source alone and rank the tables with it")
     p.add_argument("--scores", help="suggest --all --scores-out CSV on CIFAR-10 (evaluation only)")
     p.add_argument("--bench", default=os.path.join(root, "..", "shared", "data", "nb201", "nb201_test_acc_200ep.csv"))
     a = p.parse_args()
@@ -92,17 +117,35 @@ def main():
         if not paths:
             fail(f"no {table}-seed*.json in {a.runs} (tools/eval_heldout.sh writes them)")
         runs_of[table] = [json.load(open(path))["suggestions"] for path in paths]
-    for path in [a.db] + ([a.scores, a.bench] if a.scores else []):
+    for path in ([a.db] if a.term == "db" else []) + ([a.scores, a.bench] if a.scores else []):
         if not os.path.isfile(path):
             fail(f"no such file {path}")
-    term, records, tasks, fit = fit_budget_term(a.db, a.ridge)
+    truth_of = {t: mean_accuracies(read_runs(os.path.join(root, "meta_db", "heldout", f"{t}.csv")))
+                for t in tables}
+    if a.term == "conv":
+        term = conv_cost
+        print("term: the cell's convolution cost (9 x conv 3x3 + conv 1x1 edges), no fit")
+    else:
+        x, z, sources, tasks = read_database(a.db)
+        term, fit = fit_term(x, z, a.ridge)
+        print(f"budget term: ridge {a.ridge} on {len(z)} records of {tasks} tasks "
+              f"(task-standardised); its Spearman with what it was fitted to: {fit:.3f}")
+        if a.per_source:
+            print("fitted to one source's records alone: Spearman with each held-out table")
+            print(f"  {'source':16s} {'records':>7s}  " + "  ".join(f"{t:>8s}" for t in tables))
+            for source in sorted(set(sources)) + ["(all)"]:
+                m = np.ones(len(z), bool) if source == "(all)" else sources == source
+                one, _ = fit_term(x[m], z[m], a.ridge)
+                rhos = []
+                for t in tables:
+                    cells = list(truth_of[t])
+                    rhos.append(spearman([one(c) for c in cells], [truth_of[t][c] for c in cells]))
+                print(f"  {source:16s} {int(m.sum()):7d}  " + "  ".join(f"{r:8.3f}" for r in rhos))
     weights = [float(w) for w in a.weights.split()]
-    print(f"budget term: ridge {a.ridge} on {records} records of {tasks} tasks (task-standardised); "
-          f"its Spearman with what it was fitted to: {fit:.3f}")
     print(f"  {'w':>5s}  " + "  ".join(f"{t:>26s}" for t in tables) + "   mean regret  mean Spearman")
     rows = {w: [] for w in weights}
     for table in tables:
-        truth = mean_accuracies(read_runs(os.path.join(root, "meta_db", "heldout", f"{table}.csv")))
+        truth = truth_of[table]
         best = max(truth.values())
         for w in weights:
             regrets, top5, rhos = [], [], []
