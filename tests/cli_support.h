@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "d2a/words.h"
 #include "test_support.h"
 
 namespace d2a::test {
@@ -19,13 +20,6 @@ struct CommandResult {
   std::string out;   // everything written to stdout
   std::string err;   // everything written to stderr
 };
-
-// Quotes one argument for /bin/sh.
-inline std::string shell_quote(const std::string& arg) {
-  std::string quoted = "'";
-  for (char ch : arg) quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return quoted + "'";
-}
 
 inline std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -39,10 +33,10 @@ inline std::string read_text(const std::filesystem::path& path) {
 inline CommandResult run_d2a(const std::vector<std::string>& args,
                              const std::string& name = "run_d2a") {
   const auto dir = scratch_dir(name);
-  std::string command = shell_quote(D2A_EXECUTABLE);
-  for (const auto& arg : args) command += " " + shell_quote(arg);
-  command += " >" + shell_quote((dir / "stdout").string()) + " 2>" +
-             shell_quote((dir / "stderr").string()) + " </dev/null";
+  std::string command = shell_word(D2A_EXECUTABLE);
+  for (const auto& arg : args) command += " " + shell_word(arg);
+  command += " >" + shell_word((dir / "stdout").string()) + " 2>" +
+             shell_word((dir / "stderr").string()) + " </dev/null";
   const int raw = std::system(command.c_str());
   CommandResult result;
   result.status = raw != -1 && WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -88,15 +82,14 @@ inline std::vector<RankResult> run_ranks(const std::vector<std::string>& prefixe
   std::string command;
   for (std::size_t r = 0; r < prefixes.size(); ++r) {
     const std::string base = (dir / ("rank" + std::to_string(r))).string();
-    std::string d2a = prefixes[r] + " " + shell_quote(D2A_EXECUTABLE);
-    for (const auto& a : args) d2a += " " + shell_quote(a);
-    command += "( s=$(date +%s%N); " + d2a + " >" + shell_quote(base + ".out") + " 2>" +
-               shell_quote(base + ".err") + " </dev/null; st=$?; e=$(date +%s%N); " +
-               "echo \"$st $(( (e - s) / 1000000 ))\" >" + shell_quote(base + ".status") +
-               " ) & ";
+    std::string d2a = prefixes[r] + " " + shell_word(D2A_EXECUTABLE);
+    for (const auto& a : args) d2a += " " + shell_word(a);
+    command += "( s=$(date +%s%N); " + d2a + " >" + shell_word(base + ".out") + " 2>" +
+               shell_word(base + ".err") + " </dev/null; st=$?; e=$(date +%s%N); " +
+               "echo \"$st $(( (e - s) / 1000000 ))\" >" + shell_word(base + ".status") + " ) & ";
   }
   command += "wait";
-  std::system(("sh -c " + shell_quote(command)).c_str());
+  std::system(("sh -c " + shell_word(command)).c_str());
   std::vector<RankResult> results(prefixes.size());
   for (std::size_t r = 0; r < prefixes.size(); ++r) {
     const std::string base = (dir / ("rank" + std::to_string(r))).string();

@@ -50,15 +50,22 @@ std::string& invocation_text() {
   static std::string text = "d2a";
   return text;
 }
+std::string& program_name_text() {
+  static std::string name = "d2a";
+  return name;
+}
 }  // namespace
 
 void set_invocation(int argc, char** argv) {
+  if (argc > 0 && argv[0][0] != '\0') program_name_text() = argv[0];
   std::string text;
   for (int i = 0; i < argc; ++i) text += (i == 0 ? "" : " ") + std::string(argv[i]);
   invocation_text() = text.size() > 400 ? text.substr(0, 400) + "..." : text;
 }
 
 const std::string& invocation() { return invocation_text(); }
+
+const std::string& program_name() { return program_name_text(); }
 
 void print_result(const CommonOptions& options, const nlohmann::json& result,
                   const std::function<void(std::ostream&)>& human) {

@@ -56,8 +56,8 @@ std::map<std::string, DbTask> task_map(const MetaDatabase& db) {
 }
 
 std::string command_line(const std::vector<std::string>& args) {
-  std::string line = test::shell_quote(D2A_EXECUTABLE);
-  for (const auto& a : args) line += " " + test::shell_quote(a);
+  std::string line = shell_word(D2A_EXECUTABLE);
+  for (const auto& a : args) line += " " + shell_word(a);
   return line;
 }
 

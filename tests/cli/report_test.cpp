@@ -22,9 +22,11 @@ std::string browser_image_check(const fs::path& index, const fs::path& scratch) 
   const std::string command =
       "timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
       "--disable-background-networking --disable-component-update --disable-sync "
-      "--user-data-dir=" + test::shell_quote((scratch / "chromium-profile").string()) +
-      " --virtual-time-budget=5000 --dump-dom " + test::shell_quote("file://" + fs::absolute(index).string()) +
-      " 2>/dev/null > " + test::shell_quote((scratch / "dom.html").string());
+      "--user-data-dir=" +
+      shell_word((scratch / "chromium-profile").string()) +
+      " --virtual-time-budget=5000 --dump-dom " +
+      shell_word("file://" + fs::absolute(index).string()) + " 2>/dev/null > " +
+      shell_word((scratch / "dom.html").string());
   if (std::system(command.c_str()) != 0) return "chromium failed";
   std::stringstream dom;
   dom << std::ifstream(scratch / "dom.html").rdbuf();

@@ -15,6 +15,7 @@
 #include "d2a/space/nb201.h"
 #include "d2a/space/nb201_cost.h"
 #include "d2a/space/nb201_graph.h"
+#include "d2a/words.h"
 #include "data/data_test_support.h"
 #include "meta/tiny_meta_model.h"
 
@@ -124,6 +125,13 @@ TEST_F(SuggestCommand, HumanOutputListsKRanks) {
     }
   }
   EXPECT_EQ(rank_lines, 4) << r.out;
+  // The last line is the command that trains the first suggestion, ready to paste.
+  const nlohmann::json& first = (*top20_)["suggestions"][0];
+  EXPECT_NE(r.out.find("\nnext:       " + shell_word(D2A_EXECUTABLE) + " train --data " +
+                       shell_word(images()) + " --arch '" + first["arch"].get<std::string>() +
+                       "' --budget cpu-user"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST_F(SuggestCommand, HonoursTheFlopsAndParamsLimits) {

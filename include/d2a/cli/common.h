@@ -36,6 +36,8 @@ std::string apply_common_options(const CommonOptions& options);
 // The command line this process was started with (main records it), for lock files and logs.
 void set_invocation(int argc, char** argv);
 const std::string& invocation();
+// The program as it was started (argv[0]: "build/d2a", "d2a"), for commands printed to paste.
+const std::string& program_name();
 
 // Prints a result: the JSON object on stdout with --json, otherwise the human text.
 void print_result(const CommonOptions& options, const nlohmann::json& result,
