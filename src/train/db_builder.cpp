@@ -165,6 +165,27 @@ DbBuildSummary build_meta_database(const DbBuildOptions& o) {
     }
   }
 
+  // Draw each source's smallest task once before the output exists: a source too small for the
+  // budget then fails with nothing written, and the rerun with other flags needs no --resume.
+  for (std::size_t s = 0; s < sources.size(); ++s) {
+    TaskShape shape;
+    shape.num_classes = o.min_classes;
+    shape.train_per_class = budget.train_per_class;
+    shape.test_per_class = budget.test_per_class;
+    const TaskSampler sampler(sources[s]);
+    try {
+      if (test_sources.empty()) {
+        sampler.sample(shape, 0);
+      } else {
+        sampler.sample(shape, 0, test_sources[s]);
+      }
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      if (e.kind() != ErrorKind::kBadInput || what.find("a task takes") == std::string::npos) throw;
+      throw bad_input(what + "; --train-per-class and --test-per-class set how many");
+    }
+  }
+
   MetaDatabase db = std::filesystem::exists(o.out) ? MetaDatabase::load(o.out) : MetaDatabase();
   std::uint8_t budget_id;
   if (const DbBudget* have = db.find_budget(budget.name)) {

@@ -225,13 +225,17 @@ TEST(DbBuild, BadInputFailsWithOneLineAndKeepsWhatWasWritten) {
   const std::vector<Case> cases = {
       {with(base, "--shard", "3/2"), "--shard '3/2'"},
       {with(base, "--budget", "cpu-slow"), "cpu-slow"},
-      {with(with(base, "--min-classes", "11"), "--max-classes", "12"), "fewer than --min-classes 11"},
+      {with(with(base, "--min-classes", "11"), "--max-classes", "12"),
+       "fewer than --min-classes 11"},
       {with(base, "--arch", "|bogus~0|+|none~0|none~1|+|none~0|none~1|none~2|"), "bogus"},
       {with(base, "--data", (dir / "missing").string()), "missing"},
       {with(base, "--out", (dir / "no_such_folder" / "x.h5").string()), "no_such_folder"},
       {with(base, "--test-split", "validation"), "--test-split"},
       {with(base, "--test-per-class", "0"), "only --test-split test"},
       {with(with(base, "--test-split", "test"), "--data", flat.string()), "no test split"},
+      // Too few images per class for the budget: refused before new.h5 exists (checked below).
+      {with(base, "--train-per-class", "200"),
+       "a task takes per class (200 train + 20 test); --train-per-class and --test-per-class"},
       {build_args(good, "0/1", 1), "exists; pass --resume"},
   };
   for (const Case& c : cases) {
