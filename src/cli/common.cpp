@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "d2a/words.h"
+
 namespace d2a::cli {
 
 void add_common_options(CLI::App* command, CommonOptions& options) {
@@ -66,6 +68,12 @@ void set_invocation(int argc, char** argv) {
 const std::string& invocation() { return invocation_text(); }
 
 const std::string& program_name() { return program_name_text(); }
+
+std::string train_command(const std::string& data, const std::string& arch,
+                          const std::string& device) {
+  return shell_word(program_name()) + " train --data " + shell_word(data) + " --arch " +
+         shell_word(arch) + (device == "cuda" ? " --device cuda" : " --budget cpu-user");
+}
 
 void print_result(const CommonOptions& options, const nlohmann::json& result,
                   const std::function<void(std::ostream&)>& human) {

@@ -328,7 +328,9 @@ int run(const SearchArgs& args, const CommonOptions& common, const std::string& 
       o << " (evaluation only)\n";
     }
     o << "history:   " << run_options.history_csv << (png.empty() ? "" : ", " + png) << "\n"
-      << "result:    " << (fs::path(out) / "result.json").string() << "\n";
+      << "result:    " << (fs::path(out) / "result.json").string() << "\n"
+      << "next:      " << train_command(args.data, result.genotype, device_name)
+      << "   (trains it from scratch and tests it on held-out images)\n";
   });
   return 0;
 }

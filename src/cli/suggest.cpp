@@ -389,9 +389,7 @@ int run_suggest(SuggestArgs args, const CommonOptions& common, const std::string
     }
     out << std::defaultfloat << "(" << std::setprecision(3) << total_s << " s)\n";
     if (shown > 0) {  // the command that checks the first suggestion on these images
-      out << "next:       " << shell_word(program_name()) << " train --data "
-          << shell_word(args.data) << " --arch " << shell_word(result.ranked.front().cell.str())
-          << (device == "cuda" ? " --device cuda" : " --budget cpu-user")
+      out << "next:       " << train_command(args.data, result.ranked.front().cell.str(), device)
           << "   (trains it on these images and tests it on held-out ones)\n";
     }
   });

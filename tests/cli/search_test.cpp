@@ -74,6 +74,27 @@ TEST(SearchCommand, InitFromSuggestStartsFromTheSuggestedCells) {
   }
 }
 
+// Without --json the result ends with the command that trains the found genotype, to paste.
+TEST(SearchCommand, HumanOutputEndsWithTheTrainCommandOfTheGenotype) {
+  if (!std::filesystem::exists(kSklearnDigitsPath)) GTEST_SKIP() << "python3-sklearn missing";
+  const auto dir = test::scratch_dir("search_cli_human");
+  auto args = tiny_search("gdas", (dir / "gdas").string());
+  args.pop_back();  // --json
+  args.insert(args.end(), {"--epochs", "1", "--no-plot"});
+  const auto r = run_d2a(args, "search_cli_human");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string tag = "genotype:  ";
+  const auto at = r.out.find(tag);
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const std::string genotype =
+      r.out.substr(at + tag.size(), r.out.find('\n', at) - at - tag.size());
+  EXPECT_NO_THROW(Nb201Cell::parse(genotype)) << genotype;
+  EXPECT_NE(r.out.find("\nnext:      " + shell_word(D2A_EXECUTABLE) +
+                       " train --data digits --arch '" + genotype + "' --budget cpu-user"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST(SearchCommand, BadInputExitsTwoWithOneLine) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"search", "--method", "enas", "--data", "digits"}, "enas"},

@@ -39,6 +39,11 @@ const std::string& invocation();
 // The program as it was started (argv[0]: "build/d2a", "d2a"), for commands printed to paste.
 const std::string& program_name();
 
+// The command, ready to paste, that trains `arch` (a cell or genotype) on `data` and tests it
+// on held-out images: `--budget cpu-user` on a CPU, the default budget with `--device cuda`.
+std::string train_command(const std::string& data, const std::string& arch,
+                          const std::string& device);
+
 // Prints a result: the JSON object on stdout with --json, otherwise the human text.
 void print_result(const CommonOptions& options, const nlohmann::json& result,
                   const std::function<void(std::ostream&)>& human);
