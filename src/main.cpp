@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "d2a: " << e.what() << " (see --help)" << std::endl;
+    std::cerr << d2a::cli::parse_error_line(app, argc, argv, e.what()) << std::endl;
     return 2;
   }
 

@@ -1,5 +1,6 @@
 #include "d2a/cli/common.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include "d2a/words.h"
@@ -45,6 +46,37 @@ std::shared_ptr<CommonOptions> set_action(CLI::App* command, Action& action, Bod
     action = [options, body] { return body(*options, apply_common_options(*options)); };
   });
   return options;
+}
+
+std::string parse_error_line(const CLI::App& app, int argc, char** argv, const std::string& what) {
+  const auto commands_of = [](const CLI::App& at) {
+    return at.get_subcommands(std::function<bool(const CLI::App*)>{});
+  };
+  const auto names = [](const std::vector<const CLI::App*>& commands) {
+    std::string text;
+    for (const CLI::App* c : commands) text += (text.empty() ? "" : ", ") + c->get_name();
+    return text;
+  };
+  const CLI::App* at = &app;
+  std::string path = "d2a";
+  for (int i = 1; i < argc; ++i) {  // walk the command words, up to the first option
+    const std::string word = argv[i];
+    const auto commands = commands_of(*at);
+    if (word.empty() || word[0] == '-' || commands.empty()) break;
+    const auto next = std::find_if(commands.begin(), commands.end(),
+                                   [&](const CLI::App* c) { return c->get_name() == word; });
+    if (next == commands.end()) {
+      return path + ": unknown command '" + word + "' (commands: " + names(commands) +
+             "; see --help)";
+    }
+    at = *next;
+    path += " " + word;
+  }
+  const auto commands = commands_of(*at);
+  if (!commands.empty() && what.find("subcommand is required") != std::string::npos) {
+    return path + ": a command is required: " + names(commands) + " (see --help)";
+  }
+  return "d2a: " + what + " (see --help)";
 }
 
 namespace {

@@ -126,9 +126,24 @@ TEST(DbCommand, ImportOfABadTableExitsTwoAndWritesNothing) {
   EXPECT_FALSE(fs::exists(dir / "DB.h5"));
 }
 
+// A missing or misspelt command is one line that names the commands there are.
 TEST(DbCommand, DbNeedsASubcommand) {
-  const auto dir = test::scratch_dir("cli_db_bare");
-  EXPECT_EQ(run_d2a({"db"}).status, 2);
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"db"}, "d2a db: a command is required: import-benchmark, info, build, merge (see --help)"},
+      {{"db", "biuld", "--out", "x.h5"},
+       "d2a db: unknown command 'biuld' (commands: import-benchmark, info, build, merge; see "
+       "--help)"},
+      {{"trian", "--data", "digits"},
+       "d2a: unknown command 'trian' (commands: space, lookup, db, "},
+      {{}, "d2a: a command is required: space, lookup, db, train, "},
+      {{"--bogus"}, "d2a: a command is required: space, "},
+  };
+  for (const auto& [args, expect] : cases) {
+    const auto r = run_d2a(args, "cli_db_bare");
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+    EXPECT_EQ(r.err.rfind(expect, 0), 0u) << r.err;
+  }
 }
 
 }  // namespace

@@ -33,6 +33,12 @@ const CLI::Validator& positive_real();
 // --device cuda on a machine without a GPU. Returns the device that will be used ("cpu"/"cuda").
 std::string apply_common_options(const CommonOptions& options);
 
+// The one line main() prints for a command line CLI11 refused: an unknown command names the
+// commands there are ("d2a: unknown command 'trian' (commands: space, lookup, ...)"), a missing
+// one too ("d2a db: a command is required: import-benchmark, info, build, merge"); anything
+// else is CLI11's message. Ends with " (see --help)".
+std::string parse_error_line(const CLI::App& app, int argc, char** argv, const std::string& what);
+
 // The command line this process was started with (main records it), for lock files and logs.
 void set_invocation(int argc, char** argv);
 const std::string& invocation();
