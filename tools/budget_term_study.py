@@ -110,6 +110,8 @@ def main():
     p.add_argument("--scores", help="suggest --all --scores-out CSV on CIFAR-10 (evaluation only)")
     p.add_argument("--bench", default=os.path.join(root, "..", "shared", "data", "nb201", "nb201_test_acc_200ep.csv"))
     a = p.parse_args()
+    if a.per_source and a.term != "db":
+        fail("--per-source fits the database term: use it with --term db")
     tables = a.tables.split()
     runs_of = {}
     for table in tables:
